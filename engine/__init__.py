@@ -1,0 +1,32 @@
+"""ElastiCache Lab's engine: a Redis/Valkey-compatible cache node in pure Python.
+
+The public surface (everything a notebook needs, nothing else):
+
+``Node(clock=None, *, seed=0, **config)``
+    One cache node: 16 databases, Redis 7.0 command semantics, INFO statistics.
+    Runs on a :class:`VirtualClock` unless given a :class:`WallClock`.
+``connect(node=None, *, db=0, decode_responses=False, protocol=2, **redis_kwargs)``
+    A real ``redis.Redis`` client bound to ``node`` in this process.
+``open_lab(...)``
+    The one way labs get a client: the embedded engine by default, fakeredis
+    with ``LAB_BACKEND=fakeredis``, a real server with ``LAB_REDIS_URL``.
+``serve(node=None, host="127.0.0.1", port=0)``
+    Serve a node over TCP (RESP2/RESP3) in a background thread, for redis-cli,
+    redis-benchmark or any client library. ``python -m engine serve`` does the
+    same in the foreground.
+``VirtualClock``, ``WallClock``
+    Time sources; ``VirtualClock.advance(seconds)`` fast-forwards a simulation.
+``ReplyError``
+    An error reply (``message`` holds Redis's exact text).
+
+Importing ``engine`` does not import Jupyter, plotly or ipywidgets.
+"""
+from .clock import VirtualClock, WallClock
+from .node.node import Node
+from .protocol.replies import ReplyError
+from .client import connect
+from .lab import open_lab, Lab
+from .net import serve, Server
+
+__all__ = ["Node", "connect", "open_lab", "Lab", "serve", "Server",
+           "VirtualClock", "WallClock", "ReplyError"]

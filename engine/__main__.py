@@ -1,0 +1,58 @@
+"""Command line: ``python -m engine serve [--port PORT] [--host HOST]``.
+
+Serves a fresh node on the wall clock until Ctrl-C (SIGINT) or SIGTERM, so
+redis-cli and other real clients can talk to the engine::
+
+    python -m engine serve --port 6380
+    redis-cli -p 6380 ping
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+
+from .clock import WallClock
+from .net import Server
+from .node.node import Node
+from .version import REDIS_VERSION
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m engine",
+                                     description="ElastiCache Lab engine")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    serve = sub.add_parser("serve", help="serve the engine over TCP (RESP2/RESP3)")
+    serve.add_argument("--port", type=int, default=6379,
+                       help="TCP port (0 picks a free one; default 6379)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind (default 127.0.0.1, loopback only)")
+    serve.add_argument("--requirepass", default="",
+                       help="require AUTH with this password (default: none)")
+    serve.add_argument("--maxmemory", default="0", help="memory limit, e.g. 100mb")
+    args = parser.parse_args(argv)
+
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535, got {args.port}")
+    try:
+        node = Node(WallClock(), port=args.port or 6379, requirepass=args.requirepass,
+                    maxmemory=args.maxmemory)
+    except Exception as exc:  # a bad --maxmemory, for instance
+        parser.error(str(exc))
+    server = Server(node, args.host, args.port)
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"Could not listen on {args.host}:{args.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print(f"ElastiCache Lab engine (Redis {REDIS_VERSION} semantics)", flush=True)
+    print(f"Ready to accept connections on {args.host}:{server.port}", flush=True)
+    server.serve_forever()
+    print("Server stopped.", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,16 @@
+"""Command families. Importing this package fills the command table.
+
+One module per family, as in redis-server's ``t_string.c``, ``db.c`` …:
+
+* ``strings``      — SET, GET, INCR, APPEND, LCS, …
+* ``keys``         — DEL, EXISTS, EXPIRE, TTL, SCAN, RENAME, OBJECT, …
+* ``connection``   — PING, ECHO, SELECT, HELLO, AUTH, CLIENT, QUIT, RESET
+* ``server``       — INFO, CONFIG, DBSIZE, FLUSHDB, TIME, MEMORY, …
+* ``transactions`` — MULTI, EXEC, DISCARD, WATCH, UNWATCH
+* ``introspection``— COMMAND (answered from the table itself)
+
+Each command is a function ``handler(session, *args)`` registered with
+:func:`registry.command`; see registry.py for the declaration format.
+"""
+from . import registry  # noqa: F401
+from . import connection, introspection, keys, server, strings, transactions  # noqa: F401

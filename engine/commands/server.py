@@ -1,0 +1,390 @@
+"""Server commands: INFO, CONFIG, DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, TIME, MEMORY.
+
+INFO is the window learners look through most: ``keyspace_hits`` and
+``keyspace_misses`` give the cache hit ratio, ``expired_keys`` and
+``evicted_keys`` show keys leaving, ``used_memory`` against ``maxmemory``
+shows pressure. On ElastiCache the same numbers reach CloudWatch as metrics
+(CacheHits, CacheMisses, Evictions, BytesUsedForCache, …).
+"""
+from __future__ import annotations
+
+import os
+import platform
+
+from .. import errors
+from ..node import memory
+from ..node.config import PARAMS, ConfigError
+from ..version import REDIS_VERSION
+from ..protocol.replies import OK, Map, ReplyError, SimpleString, Verbatim
+from . import glob
+from .args import parse_int
+from .registry import command, container
+
+ALL_SHARDS_OK = "request_policy:all_shards response_policy:all_succeeded"
+
+
+@command("dbsize", arity=1, flags="readonly fast", acl="keyspace", group="server",
+         since="1.0.0", tips="request_policy:all_shards response_policy:agg_sum",
+         complexity="O(1)")
+def dbsize(s):
+    """DBSIZE — the number of keys in the selected database (expired-but-not-yet-
+    deleted keys included, as in Redis)."""
+    return len(s.db)
+
+
+def _flush_mode(args, name):
+    if len(args) > 1 or (args and args[0].upper() not in (b"ASYNC", b"SYNC")):
+        raise ReplyError(errors.SYNTAX)
+
+
+@command("flushdb", arity=-1, flags="write", acl="keyspace dangerous", group="server",
+         since="1.0.0", tips=ALL_SHARDS_OK,
+         complexity="O(N) where N is the number of keys in the selected database")
+def flushdb(s, *mode):
+    """FLUSHDB [ASYNC|SYNC] — delete every key of the selected database."""
+    _flush_mode(mode, "flushdb")
+    s.db.flush()
+    return OK
+
+
+@command("flushall", arity=-1, flags="write", acl="keyspace dangerous", group="server",
+         since="1.0.0", tips=ALL_SHARDS_OK,
+         complexity="O(N) where N is the total number of keys in all databases")
+def flushall(s, *mode):
+    """FLUSHALL [ASYNC|SYNC] — delete every key of every database."""
+    _flush_mode(mode, "flushall")
+    for db in s.node.dbs:
+        db.flush()
+    return OK
+
+
+@command("swapdb", arity=3, flags="write fast", acl="keyspace dangerous", group="server",
+         since="4.0.0", complexity="O(N) where N is the count of clients watching or "
+                                   "blocking on keys from both databases.")
+def swapdb(s, index1, index2):
+    """SWAPDB index1 index2 — exchange two databases' contents instantly; clients
+    connected to one see the other's data."""
+    try:
+        a = parse_int(index1)
+    except ReplyError:
+        raise ReplyError("ERR invalid first DB index") from None
+    try:
+        b = parse_int(index2)
+    except ReplyError:
+        raise ReplyError("ERR invalid second DB index") from None
+    dbs = s.node.dbs
+    if not (0 <= a < len(dbs) and 0 <= b < len(dbs)):
+        raise ReplyError(errors.DB_INDEX_OUT_OF_RANGE)
+    if a != b:
+        x, y = dbs[a], dbs[b]
+        for db in (x, y):  # WATCHers of either database see their keys change
+            for key in list(db.watchers):
+                db.signal_modified(key)
+        for field in ("data", "key_list", "volatile", "_expiry_heap", "used"):
+            tmp = getattr(x, field)
+            setattr(x, field, getattr(y, field))
+            setattr(y, field, tmp)
+        x.version += 1
+        y.version += 1
+    return OK
+
+
+@command("time", arity=1, flags="loading stale fast", group="server", since="2.6.0",
+         tips="nondeterministic_output", complexity="O(1)")
+def time_(s):
+    """TIME — [unix seconds, microseconds] from the node's clock (virtual in
+    simulations, so it only moves when the lab advances time)."""
+    us = s.node.clock.now_us()
+    return [str(us // 1_000_000).encode(), str(us % 1_000_000).encode()]
+
+
+# -- INFO -----------------------------------------------------------------------
+
+def human_bytes(n: int) -> str:
+    """Redis's bytesToHuman: 941.72K, 1.00M …"""
+    for unit, size in (("G", 1024**3), ("M", 1024**2), ("K", 1024)):
+        if n >= size:
+            return f"{n / size:.2f}{unit}"
+    return f"{n}B"
+
+
+def _server(node):
+    now_us = node.clock.now_us()
+    up_s = (node.clock.monotonic_ms() - node.start_ms) // 1000
+    return [
+        ("redis_version", REDIS_VERSION), ("redis_git_sha1", "00000000"),
+        ("redis_git_dirty", 0), ("redis_build_id", "elasticache-lab"),
+        ("redis_mode", "standalone"),
+        ("os", f"{platform.system()} {platform.release()} {platform.machine()}"),
+        ("arch_bits", 64), ("monotonic_clock", "virtual" if not node.clock.is_wall else "POSIX clock_gettime"),
+        ("multiplexing_api", "asyncio"), ("process_id", os.getpid()),
+        ("process_supervised", "no"), ("run_id", node.run_id), ("tcp_port", node.port),
+        ("server_time_usec", now_us), ("uptime_in_seconds", up_s),
+        ("uptime_in_days", up_s // 86400), ("hz", node.config["hz"]),
+        ("configured_hz", node.config["hz"]),
+        ("lru_clock", (now_us // 1_000_000) & ((1 << 24) - 1)),
+        ("executable", "engine"), ("config_file", ""), ("io_threads_active", 0),
+    ]
+
+
+def _clients(node):
+    return [
+        ("connected_clients", len(node.sessions)), ("cluster_connections", 0),
+        ("maxclients", node.config["maxclients"]),
+        ("client_recent_max_input_buffer", 0), ("client_recent_max_output_buffer", 0),
+        ("blocked_clients", 0), ("tracking_clients", 0), ("clients_in_timeout_table", 0),
+    ]
+
+
+def _memory(node):
+    used = node.used_memory()
+    node.peak_memory = max(getattr(node, "peak_memory", 0), used)
+    dataset = node.dataset_bytes()
+    maxmem = node.config["maxmemory"]
+    return [
+        ("used_memory", used), ("used_memory_human", human_bytes(used)),
+        ("used_memory_peak", node.peak_memory),
+        ("used_memory_peak_human", human_bytes(node.peak_memory)),
+        ("used_memory_overhead", used - dataset),
+        ("used_memory_startup", memory.BASELINE_USED_MEMORY),
+        ("used_memory_dataset", dataset),
+        ("used_memory_dataset_perc",
+         f"{100 * dataset / max(1, used - memory.BASELINE_USED_MEMORY):.2f}%"),
+        ("maxmemory", maxmem), ("maxmemory_human", human_bytes(maxmem)),
+        ("maxmemory_policy", node.config["maxmemory-policy"]),
+        ("mem_fragmentation_ratio", "1.00"), ("mem_allocator", "jemalloc-5.3.0 (modelled)"),
+    ]
+
+
+def _persistence(node):
+    return [("loading", 0), ("async_loading", 0), ("rdb_changes_since_last_save", 0),
+            ("rdb_bgsave_in_progress", 0), ("rdb_last_bgsave_status", "ok"),
+            ("aof_enabled", 0), ("aof_rewrite_in_progress", 0)]
+
+
+def _stats(node):
+    st = node.stats
+    return [
+        ("total_connections_received", st.total_connections_received),
+        ("total_commands_processed", st.total_commands_processed),
+        ("instantaneous_ops_per_sec", 0),
+        ("total_net_input_bytes", st.total_net_input_bytes),
+        ("total_net_output_bytes", st.total_net_output_bytes),
+        ("rejected_connections", st.rejected_connections),
+        ("expired_keys", st.expired_keys),
+        ("expired_stale_perc", f"{st.expired_stale_perc * 100:.2f}"),
+        ("expired_time_cap_reached_count", 0),
+        ("evicted_keys", st.evicted_keys), ("evicted_clients", 0),
+        ("total_eviction_exceeded_time", st.total_eviction_exceeded_time),
+        ("current_eviction_exceeded_time", 0),
+        ("keyspace_hits", st.keyspace_hits), ("keyspace_misses", st.keyspace_misses),
+        ("pubsub_channels", 0), ("pubsub_patterns", 0), ("pubsubshard_channels", 0),
+        ("total_error_replies", st.total_error_replies),
+        ("unexpected_error_replies", st.unexpected_error_replies),
+    ]
+
+
+def _replication(node):
+    return [("role", "master"), ("connected_slaves", 0),
+            ("master_failover_state", "no-failover"),
+            ("master_replid", node.run_id), ("master_replid2", "0" * 40),
+            ("master_repl_offset", 0), ("second_repl_offset", -1),
+            ("repl_backlog_active", 0), ("repl_backlog_size", 1048576),
+            ("repl_backlog_first_byte_offset", 0), ("repl_backlog_histlen", 0)]
+
+
+def _cpu(node):
+    return [("used_cpu_sys", "0.000000"), ("used_cpu_user", "0.000000")]
+
+
+def _commandstats(node):
+    out = []
+    for name in sorted(node.stats.commands):
+        calls, usec, rejected, failed = node.stats.commands[name]
+        per = usec / calls if calls else 0.0
+        out.append((f"cmdstat_{name}",
+                    f"calls={calls},usec={usec},usec_per_call={per:.2f},"
+                    f"rejected_calls={rejected},failed_calls={failed}"))
+    return out
+
+
+def _errorstats(node):
+    return [(f"errorstat_{code}", f"count={n}") for code, n in sorted(node.stats.errors.items())]
+
+
+def _keyspace(node):
+    out = []
+    now = node.now
+    for db in node.dbs:
+        if db.data:
+            vol = db.volatile
+            avg = 0
+            if vol:
+                avg = sum(max(0, db.data[k].expire_at - now) for k in vol) // len(vol)
+            out.append((f"db{db.index}", f"keys={len(db.data)},expires={len(vol)},avg_ttl={avg}"))
+    return out
+
+
+def _cluster(node):
+    return [("cluster_enabled", 0)]
+
+
+SECTIONS = {
+    "server": _server, "clients": _clients, "memory": _memory,
+    "persistence": _persistence, "stats": _stats, "replication": _replication,
+    "cpu": _cpu, "modules": lambda node: [], "commandstats": _commandstats,
+    "errorstats": _errorstats, "cluster": _cluster, "keyspace": _keyspace,
+}
+DEFAULT_SECTIONS = ("server", "clients", "memory", "persistence", "stats", "replication",
+                    "cpu", "modules", "errorstats", "cluster", "keyspace")
+ALL_SECTIONS = DEFAULT_SECTIONS[:-3] + ("commandstats", "errorstats", "cluster", "keyspace")
+
+
+def info_text(node, sections=()) -> str:
+    """The INFO report for ``sections`` (default set when empty)."""
+    wanted = []
+    for raw in sections or (b"default",):
+        name = raw.decode("utf-8", "replace").lower()
+        if name == "default":
+            wanted.extend(DEFAULT_SECTIONS)
+        elif name in ("all", "everything"):
+            wanted.extend(ALL_SECTIONS)
+        elif name in SECTIONS:
+            wanted.append(name)
+    seen = []
+    for name in wanted:
+        if name not in seen:
+            seen.append(name)
+    parts = []
+    for name in seen:
+        lines = "".join(f"{k}:{v}\r\n" for k, v in SECTIONS[name](node))
+        parts.append(f"# {name.capitalize() if name != 'commandstats' else 'Commandstats'}\r\n{lines}")
+    return "\r\n".join(parts)
+
+
+@command("info", arity=-1, flags="loading stale", acl="dangerous", group="server",
+         since="1.0.0",
+         tips="nondeterministic_output request_policy:all_shards response_policy:special",
+         complexity="O(1)")
+def info(s, *sections):
+    """INFO [section ...] — server state as ``field:value`` lines, by section."""
+    return Verbatim(info_text(s.node, sections).encode())
+
+
+# -- CONFIG ---------------------------------------------------------------------
+
+container("config", group="server", since="2.0.0",
+          summary="A container for server configuration commands")
+_CONFIG = "admin noscript loading stale"
+
+
+@command("config|get", arity=-3, flags=_CONFIG, group="server", since="2.0.0",
+         complexity="O(N) when N is the number of configuration parameters provided")
+def config_get(s, *patterns):
+    """CONFIG GET parameter [parameter ...] — values of matching parameters (globs allowed)."""
+    out = {}
+    for raw in patterns:
+        pattern = raw.lower()
+        for name in PARAMS:
+            if glob.match(pattern, name.encode()):
+                out[name.encode()] = s.node.config.get(name)[name].encode()
+    return Map(out)
+
+
+@command("config|set", arity=-4, flags=_CONFIG, group="server", since="2.0.0",
+         tips="request_policy:all_nodes response_policy:all_succeeded",
+         complexity="O(N) when N is the number of configuration parameters provided")
+def config_set(s, *pairs):
+    """CONFIG SET parameter value [parameter value ...] — change settings at
+    runtime. (ElastiCache blocks CONFIG SET: use a parameter group instead.)"""
+    if len(pairs) % 2:
+        raise ReplyError(errors.SYNTAX)
+    names = []
+    for i in range(0, len(pairs), 2):
+        name = pairs[i].decode("utf-8", "surrogateescape").lower()
+        if name not in PARAMS:
+            raise ReplyError("ERR Unknown option or number of arguments for CONFIG SET - '"
+                             + pairs[i].decode("utf-8", "surrogateescape") + "'")
+        if name in names:
+            raise ReplyError(f"ERR CONFIG SET failed (possibly related to argument '{name}') "
+                             "- duplicate parameter")
+        names.append(name)
+    config = s.node.config
+    backup = {name: config[name] for name in names}
+    try:  # all or nothing, like Redis 7
+        for i, name in enumerate(names):
+            config.set(name, pairs[2 * i + 1].decode("utf-8", "surrogateescape"))
+    except ConfigError as exc:
+        for name, value in backup.items():
+            config._values[name] = value
+        raise ReplyError(f"ERR CONFIG SET failed (possibly related to argument '{name}') "
+                         f"- {exc}") from None
+    s.node.apply_config()
+    return OK
+
+
+@command("config|resetstat", arity=2, flags=_CONFIG, group="server", since="2.0.0",
+         complexity="O(1)")
+def config_resetstat(s):
+    """CONFIG RESETSTAT — zero INFO's counters (hits, misses, commandstats…)."""
+    s.node.stats.reset()
+    return OK
+
+
+@command("config|rewrite", arity=2, flags=_CONFIG, group="server", since="2.8.0",
+         complexity="O(1)")
+def config_rewrite(s):
+    """CONFIG REWRITE — rewrite redis.conf; an in-memory engine has none."""
+    raise ReplyError("ERR The server is running without a config file")
+
+
+@command("config|help", arity=2, flags="loading stale", group="server", since="5.0.0",
+         complexity="O(1)")
+def config_help(s):
+    """CONFIG HELP — what the CONFIG subcommands do."""
+    return [SimpleString(line.encode()) for line in (
+        "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "GET <pattern>",
+        "    Return parameters matching the glob-like <pattern> and their values.",
+        "SET <directive> <value>",
+        "    Set the configuration <directive> to <value>.",
+        "RESETSTAT",
+        "    Reset statistics reported by the INFO command.",
+        "REWRITE",
+        "    Rewrite the configuration file.",
+        "HELP",
+        "    Prints this help.",
+    )]
+
+
+# -- MEMORY ---------------------------------------------------------------------
+
+container("memory", group="server", since="4.0.0",
+          summary="A container for memory diagnostics commands")
+
+
+@command("memory|usage", arity=-3, flags="readonly", keys=(2, 2, 1), group="server",
+         since="4.0.0", complexity="O(N) where N is the number of samples.")
+def memory_usage(s, key, *options):
+    """MEMORY USAGE key [SAMPLES count] — bytes the key and its value take
+    (see node/memory.py for how the engine counts them)."""
+    if options:
+        if len(options) != 2 or options[0].upper() != b"SAMPLES":
+            raise ReplyError(errors.SYNTAX)
+        parse_int(options[1])
+    e = s.db.read(key, touch=False)
+    return None if e is None else e.size
+
+
+@command("memory|help", arity=2, flags="loading stale", group="server", since="4.0.0",
+         complexity="O(1)")
+def memory_help(s):
+    """MEMORY HELP — what the MEMORY subcommands do."""
+    return [SimpleString(line.encode()) for line in (
+        "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "USAGE <key> [SAMPLES <count>]",
+        "    Return memory in bytes used by <key> and its value. Nested values are",
+        "    sampled up to <count> times (default: 5, 0 means sample all).",
+        "HELP",
+        "    Prints this help.",
+    )]

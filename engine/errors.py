@@ -1,0 +1,85 @@
+"""Every error text the engine can send, in one place.
+
+Texts are byte-for-byte those of redis-server 7.0 (the compatibility tests in
+``tests/compat`` compare them against a live server). Keeping them here means a
+learner can read the whole vocabulary of Redis errors on one page, and a typo
+can only happen once.
+"""
+from __future__ import annotations
+
+from .protocol.replies import ReplyError
+
+# -- generic ---------------------------------------------------------------
+SYNTAX = "ERR syntax error"
+NOT_INTEGER = "ERR value is not an integer or out of range"
+NOT_FLOAT = "ERR value is not a valid float"
+OVERFLOW = "ERR increment or decrement would overflow"
+INCR_FLOAT_NAN = "ERR increment would produce NaN or Infinity"
+WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
+NO_SUCH_KEY = "ERR no such key"
+INVALID_EXPIRE = "ERR invalid expire time in '{}' command"
+DB_INDEX_OUT_OF_RANGE = "ERR DB index is out of range"
+STRING_TOO_LONG = "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+OFFSET_OUT_OF_RANGE = "ERR offset is out of range"
+SAME_OBJECT = "ERR source and destination objects are the same"
+INVALID_DB = "ERR invalid DB index"
+OOM = "OOM command not allowed when used memory > 'maxmemory'."
+SELECT_IN_CLUSTER = "ERR SELECT is not allowed in cluster mode"
+NOT_ALLOWED_IN_MULTI = "ERR {} inside MULTI is not allowed"
+MULTI_NESTED = "ERR MULTI calls can not be nested"
+EXEC_WITHOUT_MULTI = "ERR EXEC without MULTI"
+DISCARD_WITHOUT_MULTI = "ERR DISCARD without MULTI"
+WATCH_IN_MULTI = "ERR WATCH inside MULTI is not allowed"
+EXECABORT = "EXECABORT Transaction discarded because of previous errors."
+NOAUTH = "NOAUTH Authentication required."
+WRONGPASS = "WRONGPASS invalid username-password pair or user is disabled."
+AUTH_NOT_CONFIGURED = (
+    "ERR AUTH <password> called without any password configured for the default "
+    "user. Are you sure your configuration is correct?"
+)
+LFU_NOT_SELECTED = (
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+    "Please note that when switching between policies at runtime LRU and LFU data "
+    "will take some time to adjust."
+)
+LRU_NOT_SELECTED = (
+    "ERR An LRU maxmemory policy is selected, idle time not tracked. Please note "
+    "that when switching between policies at runtime LRU and LFU data will take "
+    "some time to adjust."
+)
+
+
+def unknown_command(name: bytes, args) -> str:
+    """Redis's reply to a command it does not know, e.g.
+    ``ERR unknown command 'foobar', with args beginning with: 'a' 'b' ``.
+
+    Like redis-server, the name is cut at 128 bytes and the quoted arguments
+    share a 128-byte budget (an argument that does not fit is cut short)."""
+    listed = b""
+    for arg in args:
+        if len(listed) >= 128:
+            break
+        listed += b"'" + arg[: 128 - len(listed)] + b"' "
+    return _text(b"ERR unknown command '" + name[:128] + b"', with args beginning with: " + listed)
+
+
+def unknown_subcommand(sub: bytes, container: str) -> str:
+    return _text(b"ERR unknown subcommand '" + sub[:128] + b"'. Try "
+                 + container.upper().encode() + b" HELP.")
+
+
+def wrong_arity(name: str) -> str:
+    return f"ERR wrong number of arguments for '{name}' command"
+
+
+def _text(raw: bytes) -> str:
+    """Turn raw bytes into an error message. Error replies are single lines, so
+    Redis maps CR and LF to spaces; bytes that are not UTF-8 survive the round
+    trip to the wire thanks to ``surrogateescape``."""
+    raw = raw.replace(b"\r", b" ").replace(b"\n", b" ")
+    return raw.decode("utf-8", errors="surrogateescape")
+
+
+def err(message: str) -> ReplyError:
+    """Build an error reply (raise it from a command, or return it as a value)."""
+    return ReplyError(message)

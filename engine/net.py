@@ -1,0 +1,220 @@
+"""The TCP face of the engine: a RESP2/RESP3 server real clients can use.
+
+``serve(node)`` starts a server in a background thread (for notebooks);
+``python -m engine serve --port 6379`` runs one in the foreground. redis-cli,
+redis-benchmark, redis-py, or any other language's client connect to it as to
+a redis-server.
+
+The design mirrors redis-server's event loop: one thread runs an asyncio loop;
+each connection parses whatever bytes arrived into complete commands, runs them
+one after another, and writes all their replies back in one go — which is why
+pipelining (sending many commands before reading replies) is so much faster
+than request/response round trips. Every ``1/hz`` seconds the loop also runs
+the node's periodic work (active expiry), like serverCron.
+
+Robustness rules: malformed input gets redis-server's protocol error and the
+connection is closed after the reply (exactly what Redis does); nothing a
+client sends can stop the server.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+from typing import Optional
+
+from .clock import WallClock
+from .node.node import Node
+from .protocol.resp import ProtocolError, RequestParser, encode
+from .protocol.replies import ReplyError
+
+log = logging.getLogger(__name__)
+
+
+class _RespConnection(asyncio.Protocol):
+    def __init__(self, server: "Server"):
+        self.server = server
+        self.node = server.node
+        self.parser = RequestParser(self.node.config["proto-max-bulk-len"])
+        self.transport = None
+        self.session = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                pass
+        peer = transport.get_extra_info("peername") or ("?", 0)
+        local = transport.get_extra_info("sockname") or ("?", 0)
+        node = self.node
+        if len(node.sessions) >= node.config["maxclients"]:
+            node.stats.rejected_connections += 1
+            transport.write(b"-ERR max number of clients reached\r\n")
+            transport.close()
+            return
+        self.session = node.open_session(addr=f"{peer[0]}:{peer[1]}",
+                                         laddr=f"{local[0]}:{local[1]}", kind="tcp")
+        loop = self.server.loop
+        self.session.killer = lambda: loop.call_soon_threadsafe(transport.close)
+        self.parser.require_auth = lambda: not self.session.authenticated
+        self.server.connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        session = self.session
+        if session is None or session.closed:
+            return
+        node = self.node
+        node.stats.total_net_input_bytes += len(data)
+        self.parser.feed(data)
+        out = []
+        close = False
+        with node.lock:
+            for argv in self.parser.commands():
+                if isinstance(argv, ProtocolError):
+                    node.stats.total_error_replies += 1
+                    out.append(encode(ReplyError(argv.message), session.protocol))
+                    close = True
+                    break
+                node.now = node.clock.now_ms()
+                reply = node.call(session, argv)
+                out.append(encode(reply, session.protocol))
+                if session.close_after_reply:
+                    close = True
+                    break
+        if out:
+            payload = b"".join(out)
+            node.stats.total_net_output_bytes += len(payload)
+            self.transport.write(payload)
+        if close:
+            self.transport.close()
+
+    def connection_lost(self, exc) -> None:
+        self.server.connections.discard(self)
+        if self.session is not None:
+            self.node.close_session(self.session)
+
+
+class Server:
+    """A node served over TCP from a background thread (see :func:`serve`)."""
+
+    def __init__(self, node: Node, host: str = "127.0.0.1", port: int = 0):
+        self.node = node
+        self.host = host
+        self.requested_port = port
+        self.port: Optional[int] = None
+        self.loop: Optional[asyncio.AbstractEventLoop] = None
+        self.connections = set()
+        self._server = None
+        self._thread: Optional[threading.Thread] = None
+        self._ready = threading.Event()
+        self._error: Optional[BaseException] = None
+        self._cron_handle = None
+
+    # -- lifecycle -----------------------------------------------------------
+    def start(self) -> "Server":
+        """Start serving in a daemon thread; returns once the port is bound."""
+        self._thread = threading.Thread(target=self._run, name=f"engine-serve-{self.node.name}",
+                                        daemon=True)
+        self._thread.start()
+        self._ready.wait(10)
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def _run(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._bind())
+        except BaseException as exc:  # bind failures are reported to start()
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.run_until_complete(self.loop.shutdown_asyncgens())
+            self.loop.close()
+
+    async def _bind(self) -> None:
+        self._server = await self.loop.create_server(
+            lambda: _RespConnection(self), self.host, self.requested_port,
+            reuse_address=True, backlog=511)
+        self.port = self._server.sockets[0].getsockname()[1]
+        if self.node.port == 6379 or self.node.port != self.port:
+            self.node.port = self.port
+        self._schedule_cron()
+
+    def _schedule_cron(self) -> None:
+        interval = 1.0 / self.node.config["hz"]
+        self._cron_handle = self.loop.call_later(interval, self._cron)
+
+    def _cron(self) -> None:
+        try:
+            self.node.cron()
+        except Exception:  # periodic work must never stop the server
+            log.exception("cron failed")
+        self._schedule_cron()
+
+    def close(self) -> None:
+        """Stop accepting, drop every connection, stop the thread."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            return
+
+        def shutdown():
+            if self._cron_handle is not None:
+                self._cron_handle.cancel()
+            if self._server is not None:
+                self._server.close()
+            for conn in list(self.connections):
+                if conn.transport is not None:
+                    conn.transport.close()
+            loop.call_later(0.05, loop.stop)
+
+        try:
+            loop.call_soon_threadsafe(shutdown)
+        except RuntimeError:
+            return
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(5)
+
+    def serve_forever(self) -> None:
+        """Block until interrupted (the CLI uses this)."""
+        if self._thread is None:
+            self.start()
+        try:
+            while self._thread.is_alive():
+                self._thread.join(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.close()
+
+    @property
+    def url(self) -> str:
+        return f"redis://{self.host}:{self.port}"
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Server({self.host}:{self.port}, node={self.node.name!r})"
+
+
+def serve(node: Optional[Node] = None, host: str = "127.0.0.1", port: int = 0) -> Server:
+    """Serve ``node`` (default: a new node on the wall clock) over TCP in a
+    background thread and return the running :class:`Server` (``.port``,
+    ``.url``, ``.close()``; usable as a context manager). ``port=0`` picks a
+    free port. Binds loopback unless ``host`` says otherwise."""
+    if node is None:
+        node = Node(WallClock())
+    return Server(node, host, port).start()

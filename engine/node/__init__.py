@@ -1,0 +1,1 @@
+"""A cache node: keyspace, expiry, memory accounting, configuration, statistics."""

@@ -1,0 +1,1 @@
+"""Wire protocols: RESP2/RESP3 (Redis, Valkey) and, later, memcached's text protocol."""
