@@ -19,6 +19,7 @@ from collections import deque
 from typing import Optional
 
 import redis
+from redis._parsers import _RESP3Parser
 from redis.connection import Connection
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -131,16 +132,15 @@ class EngineConnection(Connection):
             raise RedisConnectionError("no reply pending: read_response called "
                                        "more times than commands were sent") from None
         decode = self.encoder.decode_responses and not disable_decoding
-        result = to_redis_py(reply, self.protocol in (3, "3"),
-                             self.encoder if decode else None, self._parser)
-        if isinstance(result, ReplyErrorBase):
-            if isinstance(result, RedisConnectionError):
-                raise result
+        parser = self._parser
+        result = to_redis_py(reply, type(parser) is _RESP3Parser,
+                             self.encoder if decode else None, parser)
+        if isinstance(result, Exception):
+            # redis-py's parsers raise ConnectionError kinds (AuthenticationError…)
+            # and its connection raises ResponseErrors: either way, raise here.
+            # (Errors nested inside an EXEC reply stay values, as with a socket.)
             raise result
         return result
-
-
-ReplyErrorBase = redis.exceptions.ResponseError
 
 
 def to_redis_py(r, resp3: bool, encoder, parser):
@@ -183,12 +183,13 @@ def to_redis_py(r, resp3: bool, encoder, parser):
 
 
 def connect(node: Optional[Node] = None, *, db: int = 0, decode_responses: bool = False,
-            protocol: int = 2, **kwargs) -> redis.Redis:
+            protocol: Optional[int] = None, **kwargs) -> redis.Redis:
     """A real ``redis.Redis`` client talking to ``node`` in this process.
 
     ``node`` defaults to a fresh :class:`Node` on a virtual clock; pass the
     same node to several ``connect`` calls to share data between clients.
-    Any other redis-py keyword (``username``, ``password``, ``client_name``,
+    ``protocol`` is redis-py's: 2 or 3 (RESP3; redis-py 8's default when
+    omitted — HELLO 3 is sent on connect, as with a real server). Any other redis-py keyword (``username``, ``password``, ``client_name``,
     ``health_check_interval`` …) is passed through. The node is reachable as
     ``client.node``.
     """
@@ -197,9 +198,15 @@ def connect(node: Optional[Node] = None, *, db: int = 0, decode_responses: bool 
     if not isinstance(node, Node):
         raise TypeError(f"connect() expects an engine Node, got {type(node).__name__}; "
                         "to reach a real server use redis.Redis(host=..., port=...)")
-    pool = redis.ConnectionPool(connection_class=EngineConnection, node=node, db=db,
-                                decode_responses=decode_responses, protocol=protocol,
-                                **kwargs)
-    client = redis.Redis(connection_pool=pool)
+    if protocol is not None:
+        kwargs["protocol"] = protocol
+    # Build the client exactly as redis.Redis(...) would for a TCP server — same
+    # defaults (retries, RESP version, client info) — then swap the connection
+    # class before any connection exists.
+    client = redis.Redis(host="engine", port=node.port, db=db,
+                         decode_responses=decode_responses, **kwargs)
+    pool = client.connection_pool
+    pool.connection_class = EngineConnection
+    pool.connection_kwargs["node"] = node
     client.node = node
     return client

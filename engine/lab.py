@@ -86,12 +86,13 @@ def _redact(url: str) -> str:
     return url
 
 
-def open_lab(*, decode_responses: bool = True, protocol: int = 2, seed: int = 0,
+def open_lab(*, decode_responses: bool = True, protocol: Optional[int] = None, seed: int = 0,
              backend: Optional[str] = None, url: Optional[str] = None,
              **node_config) -> Lab:
     """Connect a lab to its backend (see the module docstring for the rules).
 
     ``decode_responses`` defaults to True so replies read as ``str``.
+    ``protocol`` (2 or 3) defaults to redis-py's own default (RESP3 in redis-py 8).
     ``backend``/``url`` override the environment (handy in tests).
     ``node_config`` (e.g. ``maxmemory="1mb"``) configures the embedded node.
     """
@@ -105,17 +106,17 @@ def open_lab(*, decode_responses: bool = True, protocol: int = 2, seed: int = 0,
         node = Node(seed=seed, **node_config)
         return Lab(connect(node, decode_responses=decode_responses, protocol=protocol),
                    "engine", node=node)
+    proto = {} if protocol is None else {"protocol": protocol}
     if backend == "fakeredis":
         import fakeredis
         server = fakeredis.FakeServer()
-        client = fakeredis.FakeRedis(server=server, decode_responses=decode_responses,
-                                     protocol=protocol)
+        client = fakeredis.FakeRedis(server=server, decode_responses=decode_responses, **proto)
         return Lab(client, "fakeredis", _extra={"server": server})
     if not url:
         raise ValueError("LAB_BACKEND=redis needs LAB_REDIS_URL, e.g. redis://localhost:6379")
     if not url.startswith(("redis://", "rediss://")):
         raise ValueError(f"LAB_REDIS_URL must start with redis:// or rediss://, got {_redact(url)!r}")
-    client = redis.Redis.from_url(url, decode_responses=decode_responses, protocol=protocol)
+    client = redis.Redis.from_url(url, decode_responses=decode_responses, **proto)
     try:
         client.ping()
     except redis.RedisError as exc:

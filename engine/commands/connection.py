@@ -189,7 +189,7 @@ def describe(c) -> str:
     """One CLIENT LIST line for session ``c`` (buffer fields are nominal:
     the engine has no fixed-size query/reply buffers to report)."""
     node = c.node
-    now = node.clock.monotonic_ms()
+    now = node.clock.now_ms()
     multi = -1 if c.multi is None else len(c.multi)
     return (
         f"id={c.id} addr={c.addr} laddr={c.laddr} fd={8 if c.kind == 'tcp' else -1} "

@@ -59,6 +59,11 @@ def set_(s, key, value, *options):
     """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] — store a string.
 
     Returns OK; nil if NX/XX prevented the write; with GET, the old value."""
+    if not options:  # the common case, kept short: plain SET key value
+        db = s.db
+        db.write(key)  # passive expiry of an old value, as lookupKeyWrite does
+        db.store(key, string_entry(value))
+        return OK
     nx = xx = get = keepttl = False
     expire_opt = expire_raw = None
     i = 0
@@ -73,7 +78,9 @@ def set_(s, key, value, *options):
             get = True
         elif opt == b"KEEPTTL" and expire_opt is None:
             keepttl = True
-        elif opt in _UNITS and expire_opt is None and not keepttl and has_next:
+        elif opt in _UNITS and expire_opt in (None, opt) and not keepttl and has_next:
+            # Like Redis, repeating the same expiry option is allowed (the last
+            # value wins); mixing two different ones is a syntax error.
             expire_opt, expire_raw = opt, options[i + 1]
             i += 1
         else:
@@ -138,7 +145,7 @@ def getex(s, key, *options):
     i = 0
     while i < len(options):
         opt = options[i].upper()
-        if opt in _UNITS and expire_opt is None and not persist and i + 1 < len(options):
+        if opt in _UNITS and expire_opt in (None, opt) and not persist and i + 1 < len(options):
             expire_opt, expire_raw = opt, options[i + 1]
             i += 1
         elif opt == b"PERSIST" and expire_opt is None:

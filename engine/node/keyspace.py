@@ -146,7 +146,11 @@ class Database:
         The old TTL is dropped unless ``keep_ttl``."""
         node = self.node
         old = self.data.get(key)
-        entry.size = memory.key_overhead(key) + self.value_size(entry)
+        if entry.type == "string":
+            entry.size = memory.key_overhead(key) + memory.string_value_size(
+                entry.value, entry.encoding)
+        else:
+            entry.size = memory.key_overhead(key) + node.sizer(entry)
         entry.lru = node.now
         if node.lfu_enabled:
             entry.ldt = node.now // 60000

@@ -44,6 +44,20 @@ log = logging.getLogger(__name__)
 from ..version import REDIS_VERSION  # noqa: E402  (re-exported)
 # Commands that run immediately even inside MULTI (everything else is queued).
 _MULTI_IMMEDIATE = {"exec", "discard", "multi", "watch", "quit", "reset"}
+
+
+class _CaseTable(dict):
+    """Command lookup by the name exactly as sent (b"GET", b"get"), filled on
+    first use so the common spellings skip a ``lower()`` per command."""
+
+    def __missing__(self, name):
+        cmd = registry.TABLE.get(name.lower())
+        if cmd is not None and len(self) < 4096:
+            self[name] = cmd
+        return cmd
+
+
+_FAST_TABLE = _CaseTable()
 LFU_DECAY_UNIT_MS = 60_000
 
 
@@ -70,6 +84,7 @@ class Node:
         self.start_wall_ms = self.now
         self._cron_last_tick = self.now
         self.lfu_enabled = False
+        self._wall = self.clock.is_wall
         self.apply_config()
         self.clock.on_advance(self._on_clock_advance)
 
@@ -106,16 +121,20 @@ class Node:
         """Run one command (a list of bytes) for ``session`` and return the
         reply value (see protocol/replies.py). Never raises for bad input."""
         with self.lock:
-            self.now = self.clock.now_ms()
+            if self._wall:
+                self.now = self.clock.now_ms()
+            # (a virtual clock updates self.now itself, in _on_clock_advance)
             return self.call(session, argv)
 
     def call(self, s: Session, argv):
         """Dispatch without taking the lock (callers hold it: execute, EXEC)."""
         if not argv:
             return None
-        cmd = registry.TABLE.get(argv[0].lower())
+        cmd = _FAST_TABLE[argv[0]]
         if cmd is None:
-            return self._reject(s, None, errors.unknown_command(argv[0], argv[1:]))
+            cmd = registry.TABLE.get(argv[0].lower())
+            if cmd is None:
+                return self._reject(s, None, errors.unknown_command(argv[0], argv[1:]))
         argc = len(argv)
         if cmd.subcommands and (argc >= 2 or cmd.handler is None):
             # A container (CLIENT, CONFIG…): the real command is the subcommand.
@@ -148,12 +167,13 @@ class Node:
 
     def invoke(self, s: Session, cmd, args):
         """Run a validated command and account for it in the statistics."""
-        stat = self.stats.commands.get(cmd.name)
+        name = cmd.name
+        stat = self.stats.commands.get(name)
         if stat is None:
-            stat = self.stats.commands[cmd.name] = [0, 0, 0, 0]
-        s.last_command = cmd.name
-        s.last_ms = self.clock.monotonic_ms()
-        started = time.perf_counter_ns() if self.clock.is_wall else 0
+            stat = self.stats.commands[name] = [0, 0, 0, 0]
+        s.last_command = name
+        s.last_ms = self.now
+        started = time.perf_counter_ns() if self._wall else 0
         try:
             reply = cmd.handler(s, *args)
         except ReplyError as e:

@@ -29,7 +29,7 @@ class Session:
         self.protocol = 2
         self.authenticated = not node.requires_auth()
         self.user = "default"
-        self.created_ms = node.clock.monotonic_ms()
+        self.created_ms = node.clock.now_ms()
         self.last_ms = self.created_ms
         self.last_command = "NULL"
         self.multi: Optional[List[tuple]] = None   # queued (command, argv) in MULTI
