@@ -43,7 +43,7 @@ LFU_NOT_SELECTED = (
     "will take some time to adjust."
 )
 LRU_NOT_SELECTED = (
-    "ERR An LRU maxmemory policy is selected, idle time not tracked. Please note "
+    "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note "
     "that when switching between policies at runtime LRU and LFU data will take "
     "some time to adjust."
 )

@@ -151,6 +151,11 @@ class Server:
         self._schedule_cron()
 
     def _schedule_cron(self) -> None:
+        # Periodic work follows the node's clock: on a virtual clock it runs
+        # when the lab advances time (clock tickers), never on a real timer,
+        # so serving a simulated node keeps it deterministic.
+        if not self.node.clock.is_wall:
+            return
         interval = 1.0 / self.node.config["hz"]
         self._cron_handle = self.loop.call_later(interval, self._cron)
 

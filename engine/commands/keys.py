@@ -9,6 +9,7 @@ passive expiry and node/expiry.py for the active cycle).
 from __future__ import annotations
 
 import copy
+import re
 
 from .. import errors
 from ..node import dictscan
@@ -75,16 +76,20 @@ def keys(s, pattern):
             if (everything or glob.match(pattern, k)) and _live(db, k)]
 
 
+_CURSOR = re.compile(rb"[+-]?[0-9]+\Z")
+
+
 def parse_cursor(raw: bytes) -> int:
-    """SCAN cursors are unsigned 64-bit (strtoul also accepts a minus sign)."""
-    try:
-        text = raw.decode("ascii")
-        if not text or not text.lstrip("-").isdigit() or text.startswith("-") and len(text) == 1:
-            raise ValueError
-        value = int(text)
-    except (UnicodeDecodeError, ValueError):
-        raise ReplyError("ERR invalid cursor") from None
-    if value > dictscan.MASK64 or value < -dictscan.MASK64:
+    """SCAN cursors are unsigned 64-bit numbers read with C's ``strtoul``:
+    a sign is accepted (``-1`` wraps around), an empty string is 0, leading
+    spaces and anything after the digits are refused, and so is a number
+    outside 64 bits."""
+    if not raw:
+        return 0
+    if not _CURSOR.match(raw):
+        raise ReplyError("ERR invalid cursor")
+    value = int(raw)
+    if abs(value) > dictscan.MASK64:
         raise ReplyError("ERR invalid cursor")
     return value & dictscan.MASK64
 

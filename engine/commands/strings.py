@@ -7,11 +7,13 @@ GET, a write-through is SET with EX, a rate limiter is INCR plus EXPIRE.
 """
 from __future__ import annotations
 
+from fractions import Fraction
+
 from .. import errors
 from ..node.keyspace import Entry, string_entry
 from ..protocol.replies import OK, Map, ReplyError
 from .args import INT64_MAX, INT64_MIN, parse_int
-from .longdouble import incr_by_float
+from .longdouble import incr_by_float, parse_ld
 from .registry import command
 
 MAX_STRING = 512 * 1024 * 1024
@@ -153,13 +155,15 @@ def getex(s, key, *options):
         else:
             raise ReplyError(errors.SYNTAX)
         i += 1
-    when = expire_at_ms(s, expire_opt, expire_raw, "getex") if expire_opt else None
     db = s.db
     e = db.read(key)
     if e is None:
         return None
     if e.type != "string":
         raise ReplyError(errors.WRONGTYPE)
+    # Redis validates the expiry only once it knows the key is a string:
+    # GETEX on a missing key answers nil even with EX 0.
+    when = expire_at_ms(s, expire_opt, expire_raw, "getex") if expire_opt else None
     value = e.value
     if when is not None:
         if when <= s.node.now:
@@ -398,13 +402,28 @@ def incrbyfloat(s, key, increment):
 
 
 def _valid_ld(raw: bytes) -> bool:
-    """string2ld: what strtold accepts, with no leading space and not NaN/inf
-    overflowing; Redis also caps the input at 5 KB (MAX_LONG_DOUBLE_CHARS)."""
+    """string2ld: what strtold accepts, with no leading space, not NaN, and not
+    out of the long double range (ERANGE); ``inf`` itself is accepted (the sum
+    is then refused as Infinity). Redis also caps the input below 5 KB
+    (MAX_LONG_DOUBLE_CHARS)."""
     from .args import _FLOAT
-    if not raw or len(raw) > 5 * 1024 or raw[:1].isspace() or not _FLOAT.match(raw):
+    if not raw or len(raw) >= 5 * 1024 or raw[:1].isspace() or not _FLOAT.match(raw):
         return False
     text = raw.lower()
-    return b"nan" not in text and b"inf" not in text
+    if b"nan" in text:
+        return False
+    if b"inf" in text:
+        return True
+    try:
+        value = parse_ld(raw)
+    except (OverflowError, ValueError):
+        return False  # overflows a long double: strtold says ERANGE
+    # A non-zero literal below half the smallest denormal rounds to zero:
+    # strtold reports ERANGE and Redis refuses it.
+    return value == 0 or abs(value) >= _LD_UNDERFLOW
+
+
+_LD_UNDERFLOW = Fraction(1, 2**16446)  # half of the smallest long double denormal
 
 
 @command("lcs", arity=-3, flags="readonly", acl="string", keys=(1, 2, 1),

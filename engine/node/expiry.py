@@ -53,7 +53,7 @@ def active_expire_cycle(node: "Node") -> int:
                 e = db.data[key]
                 sampled += 1
                 if e.expire_at <= now:
-                    db.expire(key, e)
+                    db.expire(key, e, active=True)
                     expired += 1
             total_sampled += sampled
             total_expired += expired

@@ -203,10 +203,24 @@ class Database:
             self.signal_modified(key)
         return True
 
-    def expire(self, key: bytes, e: Entry) -> None:
-        """Delete a key whose TTL has passed, and count it in expired_keys."""
+    def expire(self, key: bytes, e: Entry, active: bool = False) -> None:
+        """Delete a key whose TTL has passed, and count it in expired_keys.
+        ``active`` tells whether the sampling cycle found it (else a command did)."""
         self.delete(key)
-        self.node.stats.expired_keys += 1
+        node = self.node
+        node.stats.expired_keys += 1
+        if node.listeners or node.keep_events:
+            node.emit("expired", self, key, "active" if active else "passive")
+
+    def evict(self, key: bytes, policy: str) -> None:
+        """Delete a key to free memory under ``policy`` (counted in evicted_keys)."""
+        e = self.data.get(key)
+        size = e.size if e is not None else 0
+        self.delete(key)
+        node = self.node
+        node.stats.evicted_keys += 1
+        if node.listeners or node.keep_events:
+            node.emit("evicted", self, key, policy, size=size)
 
     def set_expire(self, key: bytes, e: Entry, when_ms: int) -> None:
         e.expire_at = when_ms

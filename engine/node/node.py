@@ -25,7 +25,8 @@ import logging
 import random
 import threading
 import time
-from typing import Optional
+from collections import deque
+from typing import Callable, List, NamedTuple, Optional
 
 from .. import errors
 from ..clock import Clock, VirtualClock
@@ -34,6 +35,7 @@ from ..commands import registry
 from ..protocol.replies import QUEUED, ReplyError
 from . import memory
 from .config import Config
+from .eviction import EvictionPool, perform_evictions
 from .expiry import active_expire_cycle, earliest_expiry
 from .keyspace import Database
 from .session import Session
@@ -59,6 +61,19 @@ class _CaseTable(dict):
 
 _FAST_TABLE = _CaseTable()
 LFU_DECAY_UNIT_MS = 60_000
+#: How many recent expiry/eviction events a node remembers (Node.events).
+EVENT_HISTORY = 100_000
+
+
+class Event(NamedTuple):
+    """A key leaving the keyspace by itself: expired or evicted."""
+
+    time_ms: int   # node clock time
+    kind: str      # "expired" or "evicted"
+    db: int        # database index
+    key: bytes
+    reason: str    # "passive" / "active" for expiry; the policy for eviction
+    size: int      # bytes freed (evictions; 0 for expiry)
 
 
 class Node:
@@ -84,6 +99,12 @@ class Node:
         self.start_wall_ms = self.now
         self._cron_last_tick = self.now
         self.lfu_enabled = False
+        self.eviction_pool = EvictionPool()
+        self.next_evict_db = 0
+        #: Recent Events, oldest first (bounded). Labs read it to plot evictions.
+        self.events: deque = deque(maxlen=EVENT_HISTORY)
+        self.keep_events = True
+        self.listeners: List[Callable[[Event], None]] = []
         self._wall = self.clock.is_wall
         self.apply_config()
         self.clock.on_advance(self._on_clock_advance)
@@ -114,7 +135,10 @@ class Node:
     # -- configuration -------------------------------------------------------
     def apply_config(self) -> None:
         """Re-read settings that are cached for speed after a CONFIG SET."""
-        self.lfu_enabled = self.config["maxmemory-policy"].endswith("-lfu")
+        lfu = self.config["maxmemory-policy"].endswith("-lfu")
+        if lfu != getattr(self, "lfu_enabled", lfu):
+            self.eviction_pool.clear()  # scores of the old policy mean nothing now
+        self.lfu_enabled = lfu
 
     # -- command execution ----------------------------------------------------
     def execute(self, session: Session, argv):
@@ -159,9 +183,11 @@ class Node:
                     "Command not allowed inside a transaction"))
             s.multi.append((cmd, args))
             return QUEUED
-        if cmd.denyoom and self.config["maxmemory"]:
-            refusal = self.check_memory(cmd)
-            if refusal is not None:
+        if self.config["maxmemory"]:
+            # Like Redis, free memory before *any* command when over the limit;
+            # only commands that may grow memory are refused if that fails.
+            refusal = perform_evictions(self)
+            if refusal is not None and cmd.denyoom:
                 return self._reject(s, cmd, refusal)
         return self.invoke(s, cmd, args)
 
@@ -214,13 +240,17 @@ class Node:
     def dataset_bytes(self) -> int:
         return sum(db.used for db in self.dbs)
 
-    def check_memory(self, cmd) -> Optional[str]:
-        """Before a command that may grow memory: refuse it when over the limit.
-        (The eviction policies that free memory first arrive with the eviction
-        work; until then every policy behaves like ``noeviction``.)"""
-        if self.used_memory() > self.config["maxmemory"]:
-            return errors.OOM
-        return None
+    # -- events ----------------------------------------------------------------
+    def emit(self, kind: str, db, key: bytes, reason: str, size: int = 0) -> None:
+        event = Event(self.now, kind, db.index, key, reason, size)
+        if self.keep_events:
+            self.events.append(event)
+        for listener in self.listeners:
+            listener(event)
+
+    def subscribe(self, listener: Callable[[Event], None]) -> None:
+        """Call ``listener(event)`` for every expiry and eviction from now on."""
+        self.listeners.append(listener)
 
     def sizer(self, entry) -> int:
         raise TypeError(f"no memory model for values of type {entry.type!r}")
