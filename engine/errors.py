@@ -12,6 +12,7 @@ from .protocol.replies import ReplyError
 # -- generic ---------------------------------------------------------------
 SYNTAX = "ERR syntax error"
 NOT_INTEGER = "ERR value is not an integer or out of range"
+INT_OUT_OF_RANGE = "ERR value is out of range, value must between -2147483648 and 2147483647"
 NOT_FLOAT = "ERR value is not a valid float"
 OVERFLOW = "ERR increment or decrement would overflow"
 INCR_FLOAT_NAN = "ERR increment would produce NaN or Infinity"

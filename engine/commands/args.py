@@ -33,6 +33,20 @@ def parse_int(raw: bytes, error: str = errors.NOT_INTEGER) -> int:
     return value
 
 
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+def parse_c_int(raw: bytes, error: str = None) -> int:
+    """A C ``int`` (32-bit), the way ``getIntFromObjectOrReply`` reads it: a
+    64-bit integer first, then a range check. With ``error`` given, both
+    failures answer that text (e.g. SWAPDB's "invalid first DB index");
+    without it Redis says which range it wanted."""
+    value = parse_int(raw, error or errors.NOT_INTEGER)
+    if not INT_MIN <= value <= INT_MAX:
+        raise ReplyError(error or errors.INT_OUT_OF_RANGE)
+    return value
+
+
 def parse_float(raw: bytes, error: str = errors.NOT_FLOAT) -> float:
     """A double the way Redis's ``string2ld``/``strtold`` reads it (no spaces
     around it, NaN refused)."""

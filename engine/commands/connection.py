@@ -13,7 +13,7 @@ from __future__ import annotations
 from .. import errors
 from ..version import REDIS_VERSION
 from ..protocol.replies import OK, PONG, Map, ReplyError, SimpleString, Verbatim
-from .args import parse_int
+from .args import parse_c_int, parse_int
 from .registry import command, container
 
 _CONN = "loading stale"
@@ -40,7 +40,7 @@ def echo(s, message):
          group="connection", since="1.0.0", complexity="O(1)")
 def select(s, index):
     """SELECT index — switch this connection to database ``index`` (0–15)."""
-    i = parse_int(index)
+    i = parse_c_int(index)
     if not 0 <= i < len(s.node.dbs):
         raise ReplyError(errors.DB_INDEX_OUT_OF_RANGE)
     s.db = s.node.dbs[i]
@@ -94,7 +94,7 @@ def hello(s, *args):
         s.user = auth[0].decode("utf-8", "surrogateescape")
     if not s.authenticated:
         raise ReplyError("NOAUTH HELLO must be called with the client already "
-                         "authenticated, otherwise the HELLO <proto> AUTH <user> <pass> "
+                         "authenticated, otherwise the HELLO AUTH <user> <pass> "
                          "option can be used to authenticate the client and select "
                          "the RESP protocol version at the same time")
     if name is not None:
@@ -216,16 +216,15 @@ def client_list(s, *args):
                                  + args[1].decode("utf-8", "surrogateescape") + "'")
             sessions = sessions if kind == b"normal" else []
         elif opt == b"ID" and len(args) >= 2:
-            wanted = set()
+            # One line per ID given, in that order (repeats included);
+            # IDs with no connection are skipped.
+            by_id = {c.id: c for c in sessions}
+            picked = []
             for raw in args[1:]:
-                try:
-                    cid = parse_int(raw)
-                except ReplyError:
-                    raise ReplyError("ERR Invalid client ID") from None
-                if cid <= 0:
-                    raise ReplyError("ERR Invalid client ID")
-                wanted.add(cid)
-            sessions = [c for c in sessions if c.id in wanted]
+                cid = parse_int(raw, "ERR Invalid client ID")
+                if cid in by_id:
+                    picked.append(by_id[cid])
+            sessions = picked
         else:
             raise ReplyError(errors.SYNTAX)
     return Verbatim("".join(describe(c) for c in sessions).encode())
@@ -245,55 +244,65 @@ def client_info(s):
 def client_kill(s, *args):
     """CLIENT KILL ip:port | CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port]
     [USER name] [TYPE type] [SKIPME yes|no] — close connections."""
-    sessions = list(s.node.sessions.values())
-    if len(args) == 1:  # old form: CLIENT KILL addr
-        target = [c for c in sessions if c.addr.encode() == args[0]]
-        if not target:
-            raise ReplyError("ERR No such client")
-        _kill(s, target[0])
-        return OK
-    if len(args) % 2:
-        raise ReplyError(errors.SYNTAX)
-    skipme = True
-    filters = []
-    for i in range(0, len(args), 2):
-        opt, val = args[i].upper(), args[i + 1]
-        if opt == b"ID":
-            try:
-                cid = parse_int(val)
-            except ReplyError:
-                raise ReplyError("ERR client-id should be greater than 0") from None
-            if cid <= 0:
-                raise ReplyError("ERR client-id should be greater than 0")
-            filters.append(lambda c, cid=cid: c.id == cid)
-        elif opt == b"ADDR":
-            filters.append(lambda c, v=val: c.addr.encode() == v)
-        elif opt == b"LADDR":
-            filters.append(lambda c, v=val: c.laddr.encode() == v)
-        elif opt == b"USER":
-            filters.append(lambda c, v=val: c.user.encode() == v)
-        elif opt == b"TYPE":
-            kind = val.lower()
-            if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
-                raise ReplyError("ERR Unknown client type '"
-                                 + val.decode("utf-8", "surrogateescape") + "'")
-            filters.append(lambda c, k=kind: k == b"normal")
-        elif opt == b"SKIPME":
-            if val.lower() == b"yes":
-                skipme = True
-            elif val.lower() == b"no":
-                skipme = False
+    sessions = sorted(s.node.sessions.values(), key=lambda c: c.id)
+    if len(args) == 1:
+        # Old form: CLIENT KILL addr. It may kill the caller itself.
+        addr, laddr, cid, kind, user, skipme = args[0], None, None, None, None, False
+    elif len(args) >= 2 and len(args) % 2 == 0:
+        addr = laddr = cid = kind = user = None
+        skipme = True
+        # Each filter may be given more than once: the last one counts.
+        for i in range(0, len(args), 2):
+            opt, val = args[i].upper(), args[i + 1]
+            if opt == b"ID":
+                cid = parse_int(val, "ERR client-id should be greater than 0")
+                if cid <= 0:
+                    raise ReplyError("ERR client-id should be greater than 0")
+            elif opt == b"TYPE":
+                kind = val.lower()
+                if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
+                    raise ReplyError("ERR Unknown client type '"
+                                     + val.decode("utf-8", "surrogateescape") + "'")
+            elif opt == b"ADDR":
+                addr = val
+            elif opt == b"LADDR":
+                laddr = val
+            elif opt == b"USER":
+                if val != b"default":  # the only user until RBAC arrives
+                    raise ReplyError("ERR No such user '"
+                                     + val.decode("utf-8", "surrogateescape") + "'")
+                user = val
+            elif opt == b"SKIPME":
+                if val.lower() == b"yes":
+                    skipme = True
+                elif val.lower() == b"no":
+                    skipme = False
+                else:
+                    raise ReplyError(errors.SYNTAX)
             else:
                 raise ReplyError(errors.SYNTAX)
-        else:
-            raise ReplyError(errors.SYNTAX)
+    else:
+        raise ReplyError(errors.SYNTAX)
     killed = 0
     for c in sessions:
+        if addr is not None and c.addr.encode() != addr:
+            continue
+        if laddr is not None and c.laddr.encode() != laddr:
+            continue
+        if cid is not None and c.id != cid:
+            continue
+        if kind is not None and kind != b"normal":
+            continue  # every engine connection is a normal client
+        if user is not None and c.user.encode() != user:
+            continue
         if skipme and c is s:
             continue
-        if all(f(c) for f in filters):
-            _kill(s, c)
-            killed += 1
+        _kill(s, c)
+        killed += 1
+    if len(args) == 1:
+        if not killed:
+            raise ReplyError("ERR No such client")
+        return OK
     return killed
 
 

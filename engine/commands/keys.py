@@ -16,7 +16,7 @@ from ..node import dictscan
 from ..node.keyspace import SHARED_INTEGERS, Entry
 from ..protocol.replies import OK, ReplyError, SimpleString
 from . import glob
-from .args import INT64_MAX, INT64_MIN, parse_int
+from .args import INT64_MAX, INT64_MIN, parse_c_int, parse_int
 from .registry import command, container
 
 MULTI_SHARD_SUM = "request_policy:multi_shard response_policy:agg_sum"
@@ -178,7 +178,7 @@ def renamenx(s, key, newkey):
 
 
 def _db_index(s, raw: bytes) -> int:
-    index = parse_int(raw)
+    index = parse_c_int(raw)
     if not 0 <= index < len(s.node.dbs):
         raise ReplyError(errors.DB_INDEX_OUT_OF_RANGE)
     return index

@@ -17,7 +17,7 @@ from ..node.config import PARAMS, ConfigError
 from ..version import REDIS_VERSION
 from ..protocol.replies import OK, Map, ReplyError, SimpleString, Verbatim
 from . import glob
-from .args import parse_int
+from .args import parse_c_int, parse_int
 from .registry import command, container
 
 ALL_SHARDS_OK = "request_policy:all_shards response_policy:all_succeeded"
@@ -64,14 +64,8 @@ def flushall(s, *mode):
 def swapdb(s, index1, index2):
     """SWAPDB index1 index2 — exchange two databases' contents instantly; clients
     connected to one see the other's data."""
-    try:
-        a = parse_int(index1)
-    except ReplyError:
-        raise ReplyError("ERR invalid first DB index") from None
-    try:
-        b = parse_int(index2)
-    except ReplyError:
-        raise ReplyError("ERR invalid second DB index") from None
+    a = parse_c_int(index1, "ERR invalid first DB index")
+    b = parse_c_int(index2, "ERR invalid second DB index")
     dbs = s.node.dbs
     if not (0 <= a < len(dbs) and 0 <= b < len(dbs)):
         raise ReplyError(errors.DB_INDEX_OUT_OF_RANGE)
@@ -108,6 +102,11 @@ def human_bytes(n: int) -> str:
     return f"{n}B"
 
 
+# Every section lists the same fields, in the same order, as redis-server 7.0
+# (tests/compat compares the field names). Fields about machinery the engine
+# does not have — forks, AOF, replication links, Lua, defragmentation — keep
+# their idle values, as on a fresh redis-server that never used them.
+
 def _server(node):
     now_us = node.clock.now_us()
     up_s = (node.clock.monotonic_ms() - node.start_ms) // 1000
@@ -116,8 +115,10 @@ def _server(node):
         ("redis_git_dirty", 0), ("redis_build_id", "elasticache-lab"),
         ("redis_mode", "standalone"),
         ("os", f"{platform.system()} {platform.release()} {platform.machine()}"),
-        ("arch_bits", 64), ("monotonic_clock", "virtual" if not node.clock.is_wall else "POSIX clock_gettime"),
-        ("multiplexing_api", "asyncio"), ("process_id", os.getpid()),
+        ("arch_bits", 64),
+        ("monotonic_clock", "virtual" if not node.clock.is_wall else "POSIX clock_gettime"),
+        ("multiplexing_api", "asyncio"), ("atomicvar_api", "python-gil"),
+        ("gcc_version", "0.0.0"), ("process_id", os.getpid()),
         ("process_supervised", "no"), ("run_id", node.run_id), ("tcp_port", node.port),
         ("server_time_usec", now_us), ("uptime_in_seconds", up_s),
         ("uptime_in_days", up_s // 86400), ("hz", node.config["hz"]),
@@ -136,30 +137,72 @@ def _clients(node):
     ]
 
 
+def _total_system_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 0
+
+
 def _memory(node):
     used = node.used_memory()
     node.peak_memory = max(getattr(node, "peak_memory", 0), used)
+    peak = node.peak_memory
     dataset = node.dataset_bytes()
     maxmem = node.config["maxmemory"]
+    system = _total_system_memory()
+    # The engine models what Redis's allocator hands out (used_memory); there is
+    # no separate RSS, so the RSS-side figures equal it and ratios are 1.
     return [
         ("used_memory", used), ("used_memory_human", human_bytes(used)),
-        ("used_memory_peak", node.peak_memory),
-        ("used_memory_peak_human", human_bytes(node.peak_memory)),
+        ("used_memory_rss", used), ("used_memory_rss_human", human_bytes(used)),
+        ("used_memory_peak", peak), ("used_memory_peak_human", human_bytes(peak)),
+        ("used_memory_peak_perc", f"{100 * used / max(1, peak):.2f}%"),
         ("used_memory_overhead", used - dataset),
         ("used_memory_startup", memory.BASELINE_USED_MEMORY),
         ("used_memory_dataset", dataset),
         ("used_memory_dataset_perc",
          f"{100 * dataset / max(1, used - memory.BASELINE_USED_MEMORY):.2f}%"),
+        ("allocator_allocated", used), ("allocator_active", used),
+        ("allocator_resident", used),
+        ("total_system_memory", system), ("total_system_memory_human", human_bytes(system)),
+        ("used_memory_lua", 32768), ("used_memory_vm_eval", 32768),
+        ("used_memory_lua_human", "32.00K"), ("used_memory_scripts_eval", 0),
+        ("number_of_cached_scripts", 0), ("number_of_functions", 0),
+        ("number_of_libraries", 0), ("used_memory_vm_functions", 32768),
+        ("used_memory_vm_total", 65536), ("used_memory_vm_total_human", "64.00K"),
+        ("used_memory_functions", 0), ("used_memory_scripts", 0),
+        ("used_memory_scripts_human", "0B"),
         ("maxmemory", maxmem), ("maxmemory_human", human_bytes(maxmem)),
         ("maxmemory_policy", node.config["maxmemory-policy"]),
-        ("mem_fragmentation_ratio", "1.00"), ("mem_allocator", "jemalloc-5.3.0 (modelled)"),
+        ("allocator_frag_ratio", "1.00"), ("allocator_frag_bytes", 0),
+        ("allocator_rss_ratio", "1.00"), ("allocator_rss_bytes", 0),
+        ("rss_overhead_ratio", "1.00"), ("rss_overhead_bytes", 0),
+        ("mem_fragmentation_ratio", "1.00"), ("mem_fragmentation_bytes", 0),
+        ("mem_not_counted_for_evict", 0), ("mem_replication_backlog", 0),
+        ("mem_total_replication_buffers", 0), ("mem_clients_slaves", 0),
+        ("mem_clients_normal", 0), ("mem_cluster_links", 0), ("mem_aof_buffer", 0),
+        ("mem_allocator", "jemalloc-5.3.0 (modelled)"), ("active_defrag_running", 0),
+        ("lazyfree_pending_objects", 0), ("lazyfreed_objects", 0),
     ]
 
 
 def _persistence(node):
-    return [("loading", 0), ("async_loading", 0), ("rdb_changes_since_last_save", 0),
-            ("rdb_bgsave_in_progress", 0), ("rdb_last_bgsave_status", "ok"),
-            ("aof_enabled", 0), ("aof_rewrite_in_progress", 0)]
+    return [
+        ("loading", 0), ("async_loading", 0), ("current_cow_peak", 0),
+        ("current_cow_size", 0), ("current_cow_size_age", 0), ("current_fork_perc", "0.00"),
+        ("current_save_keys_processed", 0), ("current_save_keys_total", 0),
+        ("rdb_changes_since_last_save", 0), ("rdb_bgsave_in_progress", 0),
+        ("rdb_last_save_time", node.start_wall_ms // 1000), ("rdb_last_bgsave_status", "ok"),
+        ("rdb_last_bgsave_time_sec", -1), ("rdb_current_bgsave_time_sec", -1),
+        ("rdb_saves", 0), ("rdb_last_cow_size", 0), ("rdb_last_load_keys_expired", 0),
+        ("rdb_last_load_keys_loaded", 0), ("aof_enabled", 0), ("aof_rewrite_in_progress", 0),
+        ("aof_rewrite_scheduled", 0), ("aof_last_rewrite_time_sec", -1),
+        ("aof_current_rewrite_time_sec", -1), ("aof_last_bgrewrite_status", "ok"),
+        ("aof_rewrites", 0), ("aof_rewrites_consecutive_failures", 0),
+        ("aof_last_write_status", "ok"), ("aof_last_cow_size", 0),
+        ("module_fork_in_progress", 0), ("module_fork_last_cow_size", 0),
+    ]
 
 
 def _stats(node):
@@ -170,17 +213,32 @@ def _stats(node):
         ("instantaneous_ops_per_sec", 0),
         ("total_net_input_bytes", st.total_net_input_bytes),
         ("total_net_output_bytes", st.total_net_output_bytes),
+        ("total_net_repl_input_bytes", 0), ("total_net_repl_output_bytes", 0),
+        ("instantaneous_input_kbps", "0.00"), ("instantaneous_output_kbps", "0.00"),
+        ("instantaneous_input_repl_kbps", "0.00"), ("instantaneous_output_repl_kbps", "0.00"),
         ("rejected_connections", st.rejected_connections),
+        ("sync_full", 0), ("sync_partial_ok", 0), ("sync_partial_err", 0),
         ("expired_keys", st.expired_keys),
         ("expired_stale_perc", f"{st.expired_stale_perc * 100:.2f}"),
-        ("expired_time_cap_reached_count", 0),
+        ("expired_time_cap_reached_count", 0), ("expire_cycle_cpu_milliseconds", 0),
         ("evicted_keys", st.evicted_keys), ("evicted_clients", 0),
         ("total_eviction_exceeded_time", st.total_eviction_exceeded_time),
         ("current_eviction_exceeded_time", 0),
         ("keyspace_hits", st.keyspace_hits), ("keyspace_misses", st.keyspace_misses),
         ("pubsub_channels", 0), ("pubsub_patterns", 0), ("pubsubshard_channels", 0),
-        ("total_error_replies", st.total_error_replies),
+        ("latest_fork_usec", 0), ("total_forks", 0), ("migrate_cached_sockets", 0),
+        ("slave_expires_tracked_keys", 0), ("active_defrag_hits", 0),
+        ("active_defrag_misses", 0), ("active_defrag_key_hits", 0),
+        ("active_defrag_key_misses", 0), ("total_active_defrag_time", 0),
+        ("current_active_defrag_time", 0), ("tracking_total_keys", 0),
+        ("tracking_total_items", 0), ("tracking_total_prefixes", 0),
         ("unexpected_error_replies", st.unexpected_error_replies),
+        ("total_error_replies", st.total_error_replies),
+        ("dump_payload_sanitizations", 0),
+        ("total_reads_processed", st.total_commands_processed),
+        ("total_writes_processed", st.total_commands_processed),
+        ("io_threaded_reads_processed", 0), ("io_threaded_writes_processed", 0),
+        ("reply_buffer_shrinks", 0), ("reply_buffer_expands", 0),
     ]
 
 
@@ -194,7 +252,20 @@ def _replication(node):
 
 
 def _cpu(node):
-    return [("used_cpu_sys", "0.000000"), ("used_cpu_user", "0.000000")]
+    """CPU seconds of the process hosting the engine (all of Python's threads)."""
+    try:
+        import resource
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        sys_s, user_s = usage.ru_stime, usage.ru_utime
+        csys, cuser = children.ru_stime, children.ru_utime
+    except (ImportError, OSError):
+        sys_s = user_s = csys = cuser = 0.0
+    return [("used_cpu_sys", f"{sys_s:.6f}"), ("used_cpu_user", f"{user_s:.6f}"),
+            ("used_cpu_sys_children", f"{csys:.6f}"),
+            ("used_cpu_user_children", f"{cuser:.6f}"),
+            ("used_cpu_sys_main_thread", f"{sys_s:.6f}"),
+            ("used_cpu_user_main_thread", f"{user_s:.6f}")]
 
 
 def _commandstats(node):
@@ -205,6 +276,20 @@ def _commandstats(node):
         out.append((f"cmdstat_{name}",
                     f"calls={calls},usec={usec},usec_per_call={per:.2f},"
                     f"rejected_calls={rejected},failed_calls={failed}"))
+    return out
+
+
+def _latencystats(node):
+    """Per-command latency percentiles. Redis keeps an HDR histogram per
+    command; the engine keeps only the total, so all three percentiles show
+    the mean. Commands never executed (only rejected) have no line."""
+    out = []
+    for name in sorted(node.stats.commands):
+        calls, usec = node.stats.commands[name][:2]
+        if calls:
+            mean = usec / calls
+            out.append((f"latency_percentiles_usec_{name}",
+                        f"p50={mean:.3f},p99={mean:.3f},p99.9={mean:.3f}"))
     return out
 
 
@@ -233,32 +318,35 @@ SECTIONS = {
     "server": _server, "clients": _clients, "memory": _memory,
     "persistence": _persistence, "stats": _stats, "replication": _replication,
     "cpu": _cpu, "modules": lambda node: [], "commandstats": _commandstats,
-    "errorstats": _errorstats, "cluster": _cluster, "keyspace": _keyspace,
+    "errorstats": _errorstats, "latencystats": _latencystats, "cluster": _cluster,
+    "keyspace": _keyspace,
 }
+TITLES = {"cpu": "CPU"}
 DEFAULT_SECTIONS = ("server", "clients", "memory", "persistence", "stats", "replication",
                     "cpu", "modules", "errorstats", "cluster", "keyspace")
-ALL_SECTIONS = DEFAULT_SECTIONS[:-3] + ("commandstats", "errorstats", "cluster", "keyspace")
+ALL_SECTIONS = ("server", "clients", "memory", "persistence", "stats", "replication",
+                "cpu", "modules", "commandstats", "errorstats", "latencystats", "cluster",
+                "keyspace")
 
 
 def info_text(node, sections=()) -> str:
-    """The INFO report for ``sections`` (default set when empty)."""
-    wanted = []
+    """The INFO report for ``sections`` (the default set when none is given).
+    Sections always come out in Redis's order, whatever order they were asked
+    in; unknown names are ignored."""
+    wanted = set()
     for raw in sections or (b"default",):
         name = raw.decode("utf-8", "replace").lower()
         if name == "default":
-            wanted.extend(DEFAULT_SECTIONS)
+            wanted.update(DEFAULT_SECTIONS)
         elif name in ("all", "everything"):
-            wanted.extend(ALL_SECTIONS)
+            wanted.update(ALL_SECTIONS)
         elif name in SECTIONS:
-            wanted.append(name)
-    seen = []
-    for name in wanted:
-        if name not in seen:
-            seen.append(name)
+            wanted.add(name)
     parts = []
-    for name in seen:
-        lines = "".join(f"{k}:{v}\r\n" for k, v in SECTIONS[name](node))
-        parts.append(f"# {name.capitalize() if name != 'commandstats' else 'Commandstats'}\r\n{lines}")
+    for name in ALL_SECTIONS:
+        if name in wanted:
+            lines = "".join(f"{k}:{v}\r\n" for k, v in SECTIONS[name](node))
+            parts.append(f"# {TITLES.get(name, name.capitalize())}\r\n{lines}")
     return "\r\n".join(parts)
 
 

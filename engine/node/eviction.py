@@ -31,6 +31,7 @@ and reserves 25% of memory for overhead (``reserved-memory-percent``).
 """
 from __future__ import annotations
 
+from bisect import bisect_left
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from .. import errors
@@ -50,23 +51,34 @@ class EvictionPool:
 
     def __init__(self):
         self.entries: List[Tuple[int, int, bytes]] = []
+        self._scores: List[int] = []
+        self._members = set()
 
     def offer(self, score: int, db_index: int, key: bytes) -> None:
-        entries = self.entries
-        for i, (_, d, k) in enumerate(entries):
-            if d == db_index and k == key:
-                return  # already pooled
-        k = 0
-        while k < len(entries) and entries[k][0] < score:
-            k += 1
-        if k == 0 and len(entries) == POOL_SIZE:
+        member = (db_index, key)
+        if member in self._members:
+            return  # already pooled
+        k = bisect_left(self._scores, score)
+        if k == 0 and len(self.entries) == POOL_SIZE:
             return       # worse than everything in a full pool
-        entries.insert(k, (score, db_index, key))
-        if len(entries) > POOL_SIZE:
-            entries.pop(0)  # drop the worst candidate to make room
+        self.entries.insert(k, (score, db_index, key))
+        self._scores.insert(k, score)
+        self._members.add(member)
+        if len(self.entries) > POOL_SIZE:
+            self._scores.pop(0)  # drop the worst candidate to make room
+            _, d, dropped = self.entries.pop(0)
+            self._members.discard((d, dropped))
+
+    def pop_best(self) -> Tuple[int, int, bytes]:
+        self._scores.pop()
+        entry = self.entries.pop()
+        self._members.discard((entry[1], entry[2]))
+        return entry
 
     def clear(self) -> None:
         self.entries.clear()
+        self._scores.clear()
+        self._members.clear()
 
 
 def _score(node: "Node", policy: str, e) -> int:
@@ -89,10 +101,12 @@ def _populate(node: "Node", policy: str, pool: EvictionPool) -> int:
         if n == 0:
             continue
         total += n
-        picks = rng.sample(range(n), samples) if n > samples else range(n)
+        # Redis's dictGetSomeKeys: a few random keys (positions drawn at random).
+        picks = [rng.randrange(n) for _ in range(samples)] if n > samples else range(n)
+        data = db.data
         for i in picks:
             key = source[i]
-            pool.offer(_score(node, policy, db.data[key]), db.index, key)
+            pool.offer(_score(node, policy, data[key]), db.index, key)
     return total
 
 
@@ -112,7 +126,7 @@ def select_victim(node: "Node", policy: str) -> Optional[Tuple[object, bytes]]:
         if not _populate(node, policy, pool):
             return None
         while pool.entries:
-            _, db_index, key = pool.entries.pop()
+            _, db_index, key = pool.pop_best()
             db = node.dbs[db_index]
             e = db.data.get(key)
             # A pooled key may have been deleted (or lost its TTL) since it was

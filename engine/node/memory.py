@@ -109,7 +109,4 @@ def table_size(count: int) -> int:
     table grows in powers of two (minimum 4) and each bucket is a pointer."""
     if count == 0:
         return 0
-    size = 4
-    while size < count:
-        size *= 2
-    return size * POINTER
+    return max(4, 1 << (count - 1).bit_length()) * POINTER

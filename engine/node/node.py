@@ -235,7 +235,11 @@ class Node:
     # -- memory ----------------------------------------------------------------
     def used_memory(self) -> int:
         """Bytes in use: baseline + every key + the hash tables (memory.py)."""
-        return memory.BASELINE_USED_MEMORY + sum(db.used + db.table_bytes() for db in self.dbs)
+        total = memory.BASELINE_USED_MEMORY
+        for db in self.dbs:
+            if db.data:
+                total += db.used + db.table_bytes()
+        return total
 
     def dataset_bytes(self) -> int:
         return sum(db.used for db in self.dbs)
