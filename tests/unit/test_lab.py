@@ -31,11 +31,10 @@ def test_unknown_backend_is_a_clear_error(monkeypatch):
         engine.open_lab()
 
 
-def test_bad_url_scheme_and_unreachable_server(monkeypatch):
+def test_bad_url_scheme_and_unreachable_server(free_port):
     with pytest.raises(ValueError, match="redis:// or rediss://"):
         engine.open_lab(url="http://example")
-    from conftest import pick_free_port
-    port = pick_free_port()
+    port = free_port
     with pytest.raises(ConnectionError, match="could not reach redis://:\\*\\*\\*@127.0.0.1"):
         engine.open_lab(url=f"redis://:hunter2@127.0.0.1:{port}")
 

@@ -107,9 +107,8 @@ def test_wall_clock_expiry_and_active_cycle(server):
     assert r.dbsize() < 50
 
 
-def test_cli_serves_until_sigterm():
-    from conftest import pick_free_port
-    port = pick_free_port()
+def test_cli_serves_until_sigterm(free_port):
+    port = free_port
     proc = subprocess.Popen([sys.executable, "-m", "engine", "serve", "--port", str(port)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
