@@ -15,6 +15,10 @@ STAMP  := $(VENV)/.installed
 PORT   ?= 6379
 # Extra pytest arguments, e.g. `make test PYTEST_ARGS="-k strings -x"`.
 PYTEST_ARGS ?=
+# Extra JupyterLab arguments, e.g. `make lab LAB_ARGS="--no-browser --port 8899"`.
+LAB_ARGS ?=
+# JupyterLab refuses to start as root (common in containers and CI) unless told to.
+ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Extra benchmark arguments, e.g. `make bench BENCH_ARGS="--json bench.json"`.
 BENCH_ARGS ?=
 
@@ -32,7 +36,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab labs/00-start-here.ipynb
+	$(VENV)/bin/jupyter lab $(ROOT_ARGS) $(LAB_ARGS) labs/00-start-here.ipynb
 
 # One pytest run: .py tests under tests/ and the notebooks under labs/.
 # pytest's exit code (including 5, "no tests collected") is make's exit code.
