@@ -5,6 +5,9 @@ The public surface (everything a notebook needs, nothing else):
 ``Node(clock=None, *, seed=0, **config)``
     One cache node: 16 databases, Redis 7.0 command semantics, INFO statistics.
     Runs on a :class:`VirtualClock` unless given a :class:`WallClock`.
+``elasticache_node(node_memory="1gb", **config)``
+    A Node with ElastiCache's default parameter group: volatile-lru, 25% of
+    memory reserved (maxmemory = 75%).
 ``connect(node=None, *, db=0, decode_responses=False, protocol=2, **redis_kwargs)``
     A real ``redis.Redis`` client bound to ``node`` in this process.
 ``open_lab(...)``
@@ -22,11 +25,12 @@ The public surface (everything a notebook needs, nothing else):
 Importing ``engine`` does not import Jupyter, plotly or ipywidgets.
 """
 from .clock import VirtualClock, WallClock
-from .node.node import Node
+from .node.node import Node, Event
+from .node.presets import elasticache_node
 from .protocol.replies import ReplyError
 from .client import connect
 from .lab import open_lab, Lab
 from .net import serve, Server
 
-__all__ = ["Node", "connect", "open_lab", "Lab", "serve", "Server",
+__all__ = ["Node", "Event", "elasticache_node", "connect", "open_lab", "Lab", "serve", "Server",
            "VirtualClock", "WallClock", "ReplyError"]

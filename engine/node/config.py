@@ -114,7 +114,16 @@ class Config:
     def __init__(self, **overrides):
         self._values: Dict[str, Any] = {name: p.default for name, p in PARAMS.items()}
         for key, value in overrides.items():
-            self.set(key.replace("_", "-"), str(value), force=True)
+            name = key.replace("_", "-")
+            if name not in PARAMS:
+                raise TypeError(f"unknown configuration parameter {key!r}; the engine "
+                                f"honours: {', '.join(sorted(PARAMS))}")
+            if isinstance(value, bool):
+                value = "yes" if value else "no"
+            try:
+                self.set(name, str(value), force=True)
+            except ConfigError as exc:
+                raise ValueError(f"{key}={value!r}: {exc}") from None
 
     def __getitem__(self, name: str):
         return self._values[name]

@@ -109,3 +109,21 @@ def test_shrinking_maxmemory_evicts_on_the_next_command():
     r.config_set("maxmemory", "1mb")
     r.get("k1")                  # even a read triggers eviction, as in Redis
     assert r.info("memory")["used_memory"] <= 1024 * 1024
+
+
+def test_elasticache_preset_uses_the_default_parameter_group():
+    node = engine.elasticache_node("100mb")
+    r = engine.connect(node)
+    cfg = r.config_get("maxmemory*")
+    assert cfg["maxmemory-policy"] == b"volatile-lru" if isinstance(
+        next(iter(cfg.values())), bytes) else cfg["maxmemory-policy"] == "volatile-lru"
+    assert int(cfg["maxmemory"]) == 100 * 1024 * 1024 * 75 // 100
+
+
+def test_bad_node_settings_say_what_is_wrong():
+    with pytest.raises(ValueError, match="maxmemory='lots'"):
+        engine.Node(maxmemory="lots")
+    with pytest.raises(TypeError, match="unknown configuration parameter 'maxmem'"):
+        engine.Node(maxmem="1mb")
+    with pytest.raises(ValueError, match="'512mb' or '1gb'"):
+        engine.elasticache_node("big")
