@@ -113,10 +113,9 @@ def test_shrinking_maxmemory_evicts_on_the_next_command():
 
 def test_elasticache_preset_uses_the_default_parameter_group():
     node = engine.elasticache_node("100mb")
-    r = engine.connect(node)
+    r = engine.connect(node, decode_responses=True)
     cfg = r.config_get("maxmemory*")
-    assert cfg["maxmemory-policy"] == b"volatile-lru" if isinstance(
-        next(iter(cfg.values())), bytes) else cfg["maxmemory-policy"] == "volatile-lru"
+    assert cfg["maxmemory-policy"] == "volatile-lru"
     assert int(cfg["maxmemory"]) == 100 * 1024 * 1024 * 75 // 100
 
 
