@@ -39,7 +39,12 @@ class ProtocolError:
         return f"ProtocolError({self.message!r})"
 
 
-def _string2ll(raw: bytes) -> Optional[int]:
+def _string2ll(raw) -> Optional[int]:
+    """Redis's strict integer syntax (no sign but '-', no leading zeros)."""
+    # Fast path for what clients actually send: a short run of digits.
+    if raw.isdigit() and (len(raw) == 1 or raw[0] != 48) and len(raw) < 19:
+        return int(raw)
+    raw = bytes(raw)
     if not raw or len(raw) > 20 or not _INT.match(raw):
         return None
     value = int(raw)
@@ -97,7 +102,7 @@ class RequestParser:
             return None
         if nl > len(buf) - 2:
             return None      # the \n has not arrived yet
-        count = _string2ll(bytes(buf[pos + 1:nl]))
+        count = _string2ll(buf[pos + 1:nl])
         if count is None or count > INT_MAX:
             return ProtocolError("ERR Protocol error: invalid multibulk length")
         if count > 10 and self.require_auth():
@@ -111,35 +116,50 @@ class RequestParser:
 
     def _multibulk_body(self):
         buf = self.buf
-        while self._multibulk:
-            if self._bulklen == -1:
-                pos = self.pos
+        pos = self.pos
+        size = len(buf)
+        args = self._args
+        remaining = self._multibulk
+        bulklen = self._bulklen
+        result = None
+        while remaining:
+            if bulklen == -1:
                 nl = buf.find(b"\r", pos)
                 if nl < 0:
-                    if len(buf) - pos > INLINE_MAX:
-                        return ProtocolError("ERR Protocol error: too big bulk count string")
-                    return None
-                if nl > len(buf) - 2:
-                    return None
+                    if size - pos > INLINE_MAX:
+                        result = ProtocolError("ERR Protocol error: too big bulk count string")
+                    break
+                if nl > size - 2:
+                    break          # the \n has not arrived yet
                 if buf[pos] != 36:  # '$'
-                    return ProtocolError(
+                    result = ProtocolError(
                         "ERR Protocol error: expected '$', got '%s'"
                         % chr(buf[pos]).encode("latin-1").decode("utf-8", "surrogateescape"))
-                length = _string2ll(bytes(buf[pos + 1:nl]))
+                    break
+                length = _string2ll(buf[pos + 1:nl])
                 if length is None or length < 0 or length > self.max_bulk_len:
-                    return ProtocolError("ERR Protocol error: invalid bulk length")
+                    result = ProtocolError("ERR Protocol error: invalid bulk length")
+                    break
                 if length > 16384 and self.require_auth():
-                    return ProtocolError("ERR Protocol error: unauthenticated bulk length")
-                self.pos = nl + 2
-                self._bulklen = length
-            end = self.pos + self._bulklen
-            if len(buf) - self.pos < self._bulklen + 2:
-                return None
-            self._args.append(bytes(buf[self.pos:end]))
-            self.pos = end + 2   # Redis skips the CRLF without checking it
-            self._bulklen = -1
-            self._multibulk -= 1
-        args, self._args = self._args, []
+                    result = ProtocolError("ERR Protocol error: unauthenticated bulk length")
+                    break
+                pos = nl + 2
+                bulklen = length
+            end = pos + bulklen
+            if end + 2 > size:
+                break
+            args.append(bytes(buf[pos:end]))
+            pos = end + 2          # Redis skips the CRLF without checking it
+            bulklen = -1
+            remaining -= 1
+        self.pos = pos
+        self._multibulk = remaining
+        self._bulklen = bulklen
+        if result is not None:
+            return result
+        if remaining:
+            return None
+        self._args = []
         return args
 
     # -- inline --------------------------------------------------------------
