@@ -101,6 +101,17 @@ PARAMS: Dict[str, Param] = {p.name: p for p in (
     Param("timeout", 0, "int"),
     Param("proto-max-bulk-len", 512 * 1024 * 1024, "memory"),
     Param("maxclients", 10000, "int", bounds=(1, INT_MAX)),
+    # Encoding thresholds (Redis 7.0 defaults): small collections are stored
+    # compactly (listpack / intset) until one of these limits is crossed.
+    Param("hash-max-listpack-entries", 128, "int", bounds=(0, LLONG_MAX)),
+    Param("hash-max-listpack-value", 64, "int", bounds=(0, LLONG_MAX)),
+    Param("list-max-listpack-size", -2, "int", bounds=(-(2**31), INT_MAX)),
+    Param("list-compress-depth", 0, "int"),
+    Param("set-max-intset-entries", 512, "int", bounds=(0, LLONG_MAX)),
+    Param("zset-max-listpack-entries", 128, "int", bounds=(0, LLONG_MAX)),
+    Param("zset-max-listpack-value", 64, "int", bounds=(0, LLONG_MAX)),
+    Param("stream-node-max-bytes", 4096, "memory"),
+    Param("stream-node-max-entries", 100, "int", bounds=(0, LLONG_MAX)),
     Param("databases", 16, "int", mutable=False),
     Param("save", "", "string", mutable=False),
     Param("appendonly", False, "bool", mutable=False),
