@@ -17,6 +17,12 @@ The public surface (everything a notebook needs, nothing else):
     Serve a node over TCP (RESP2/RESP3) in a background thread, for redis-cli,
     redis-benchmark or any client library. ``python -m engine serve`` does the
     same in the foreground.
+``MemcachedNode(clock=None, *, memory_limit_mb=64, item_size_max=1 MiB, ...)``
+    A memcached 1.6 node: items with CAS, lazy expiry, slab classes and
+    per-class LRU eviction (``engine.memcached`` also has the ketama ring).
+``serve_memcached(node=None, host="127.0.0.1", port=0)``
+    Serve a memcached node over TCP (text protocol) in a background thread;
+    ``python -m engine memcached`` does the same in the foreground.
 ``VirtualClock``, ``WallClock``
     Time sources; ``VirtualClock.advance(seconds)`` fast-forwards a simulation.
 ``ReplyError``
@@ -31,6 +37,8 @@ from .protocol.replies import ReplyError
 from .client import connect
 from .lab import open_lab, Lab
 from .net import serve, Server
+from .memcached import MemcachedNode
+from .memcached.server import serve_memcached
 
 __all__ = ["Node", "Event", "elasticache_node", "connect", "open_lab", "Lab", "serve", "Server",
-           "VirtualClock", "WallClock", "ReplyError"]
+           "VirtualClock", "WallClock", "ReplyError", "MemcachedNode", "serve_memcached"]

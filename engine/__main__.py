@@ -5,6 +5,12 @@ redis-cli and other real clients can talk to the engine::
 
     python -m engine serve --port 6380
     redis-cli -p 6380 ping
+
+``python -m engine memcached [--port PORT] [--host HOST] [-m MB] [-I SIZE]``
+does the same for a memcached node (text protocol; ``-m``/``-I`` as memcached's)::
+
+    python -m engine memcached --port 11212
+    printf 'version\\r\\n' | nc -q1 127.0.0.1 11212
 """
 from __future__ import annotations
 
@@ -30,7 +36,18 @@ def main(argv=None) -> int:
     serve.add_argument("--requirepass", default="",
                        help="require AUTH with this password (default: none)")
     serve.add_argument("--maxmemory", default="0", help="memory limit, e.g. 100mb")
+    mc = sub.add_parser("memcached", help="serve a memcached node over TCP (text protocol)")
+    mc.add_argument("--port", type=int, default=11211,
+                    help="TCP port (0 picks a free one; default 11211)")
+    mc.add_argument("--host", default="127.0.0.1",
+                    help="address to bind (default 127.0.0.1, loopback only)")
+    mc.add_argument("-m", "--memory-limit", type=float, default=64, metavar="MB",
+                    help="memory for items in megabytes (default 64)")
+    mc.add_argument("-I", "--max-item-size", default="1m", metavar="SIZE",
+                    help="largest item, e.g. 1m or 2m (default 1m; at least 512k)")
     args = parser.parse_args(argv)
+    if args.cmd == "memcached":
+        return _memcached(parser, args)
 
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
@@ -48,6 +65,36 @@ def main(argv=None) -> int:
         return 1
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     print(f"ElastiCache Lab engine (Redis {REDIS_VERSION} semantics)", flush=True)
+    print(f"Ready to accept connections on {args.host}:{server.port}", flush=True)
+    server.serve_forever()
+    print("Server stopped.", flush=True)
+    return 0
+
+
+def _memcached(parser, args) -> int:
+    from .memcached.node import MemcachedNode
+    from .memcached.server import MemcachedServer
+    from .memcached.stats import VERSION
+
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535, got {args.port}")
+    size = args.max_item_size.strip().lower()
+    units = {"k": 1024, "m": 1024 * 1024}
+    try:
+        item_size_max = int(size[:-1]) * units[size[-1]] if size[-1:] in units else int(size)
+        node = MemcachedNode(WallClock(), memory_limit_mb=args.memory_limit,
+                             item_size_max=item_size_max, port=args.port or 11211)
+    except (ValueError, IndexError) as exc:
+        parser.error(f"bad -m/-I: {exc}")
+    server = MemcachedServer(node, args.host, args.port)
+    try:
+        server.start()
+    except OSError as exc:
+        print(f"Could not listen on {args.host}:{args.port}: {exc.strerror or exc}",
+              file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    print(f"ElastiCache Lab engine (memcached {VERSION} semantics)", flush=True)
     print(f"Ready to accept connections on {args.host}:{server.port}", flush=True)
     server.serve_forever()
     print("Server stopped.", flush=True)

@@ -1,1 +1,1 @@
-"""Wire protocols: RESP2/RESP3 (Redis, Valkey) and, later, memcached's text protocol."""
+"""Wire protocols: RESP2/RESP3 (Redis, Valkey) in resp.py, memcached's text protocol in memcache_text.py."""
