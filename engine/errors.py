@@ -55,18 +55,27 @@ def unknown_command(name: bytes, args) -> str:
     ``ERR unknown command 'foobar', with args beginning with: 'a' 'b' ``.
 
     Like redis-server, the name is cut at 128 bytes and the quoted arguments
-    share a 128-byte budget (an argument that does not fit is cut short)."""
+    share a 128-byte budget (an argument that does not fit is cut short).
+    Redis formats them as C strings (``%.128s``), so each also ends at its
+    first NUL byte."""
     listed = b""
     for arg in args:
         if len(listed) >= 128:
             break
-        listed += b"'" + arg[: 128 - len(listed)] + b"' "
-    return _text(b"ERR unknown command '" + name[:128] + b"', with args beginning with: " + listed)
+        listed += b"'" + _c_string(arg)[: 128 - len(listed)] + b"' "
+    return _text(b"ERR unknown command '" + _c_string(name)[:128]
+                 + b"', with args beginning with: " + listed)
 
 
 def unknown_subcommand(sub: bytes, container: str) -> str:
-    return _text(b"ERR unknown subcommand '" + sub[:128] + b"'. Try "
+    return _text(b"ERR unknown subcommand '" + _c_string(sub)[:128] + b"'. Try "
                  + container.upper().encode() + b" HELP.")
+
+
+def _c_string(raw: bytes) -> bytes:
+    """What C's ``%s`` prints of a byte string: everything before the first NUL."""
+    nul = raw.find(b"\0")
+    return raw if nul < 0 else raw[:nul]
 
 
 def wrong_arity(name: str) -> str:

@@ -23,7 +23,10 @@ _CONN = "loading stale"
          since="1.0.0", tips="request_policy:all_shards response_policy:all_succeeded",
          complexity="O(1)")
 def ping(s, *message):
-    """PING [message] — PONG, or the message back."""
+    """PING [message] — Ping the server
+
+    PONG, or the message back.
+    """
     if len(message) > 1:
         raise ReplyError(errors.wrong_arity("ping"))
     return message[0] if message else PONG
@@ -32,14 +35,20 @@ def ping(s, *message):
 @command("echo", arity=2, flags="loading stale fast", acl="connection",
          group="connection", since="1.0.0", complexity="O(1)")
 def echo(s, message):
-    """ECHO message — the message back."""
+    """ECHO message — Echo the given string
+
+    The message back.
+    """
     return message
 
 
 @command("select", arity=2, flags="loading stale fast", acl="connection",
          group="connection", since="1.0.0", complexity="O(1)")
 def select(s, index):
-    """SELECT index — switch this connection to database ``index`` (0–15)."""
+    """SELECT index — Change the selected database for the current connection
+
+    Switch this connection to database ``index`` (0–15).
+    """
     i = parse_c_int(index)
     if not 0 <= i < len(s.node.dbs):
         raise ReplyError(errors.DB_INDEX_OUT_OF_RANGE)
@@ -63,8 +72,10 @@ def _valid_name(name: bytes) -> bool:
 @command("hello", arity=-1, flags="noscript loading stale fast no_auth allow_busy",
          acl="connection", group="connection", since="6.0.0", complexity="O(1)")
 def hello(s, *args):
-    """HELLO [protover [AUTH username password] [SETNAME clientname]] — switch
-    protocol (2 or 3), optionally authenticate; returns server information."""
+    """HELLO [protover [AUTH username password] [SETNAME clientname]] — Handshake with Redis
+
+    Switch protocol (2 or 3), optionally authenticate; returns server information.
+    """
     version = None
     if args:
         try:
@@ -114,7 +125,10 @@ def hello(s, *args):
          acl="connection", group="connection", since="1.0.0",
          complexity="O(N) where N is the number of passwords defined for the user")
 def auth(s, *args):
-    """AUTH [username] password — authenticate this connection."""
+    """AUTH [username] password — Authenticate to the server
+
+    Authenticate this connection.
+    """
     if len(args) > 2:
         raise ReplyError(errors.SYNTAX)
     if len(args) == 1:
@@ -131,10 +145,12 @@ def auth(s, *args):
 
 
 @command("quit", arity=-1, flags="noscript loading stale fast no_auth allow_busy",
-         acl="connection", group="connection", since="1.0.0", complexity="O(1)",
-         doc_flags="deprecated")
+         acl="connection", group="connection", since="1.0.0", complexity="O(1)")
 def quit_(s, *args):
-    """QUIT — reply OK and close the connection."""
+    """QUIT — Close the connection
+
+    Reply OK and close the connection.
+    """
     s.close_after_reply = True
     return OK
 
@@ -142,8 +158,11 @@ def quit_(s, *args):
 @command("reset", arity=1, flags="noscript loading stale fast no_auth allow_busy",
          acl="connection", group="connection", since="6.2.0", complexity="O(1)")
 def reset(s):
-    """RESET — back to a fresh connection: db 0, RESP2, no MULTI/WATCH, no name,
-    and unauthenticated if the server requires a password."""
+    """RESET — Reset the connection
+
+    Back to a fresh connection: db 0, RESP2, no MULTI/WATCH, no name, and
+    unauthenticated if the server requires a password.
+    """
     s.reset_transaction()
     s.db = s.node.dbs[0]
     s.protocol = 2
@@ -164,14 +183,20 @@ _CLIENT_ADMIN = "admin noscript loading stale"
 @command("client|id", arity=2, flags=_CLIENT_FLAGS, acl="connection",
          group="connection", since="5.0.0", complexity="O(1)")
 def client_id(s):
-    """CLIENT ID — this connection's unique, never-reused id."""
+    """CLIENT ID — Returns the client ID for the current connection
+
+    This connection's unique, never-reused id.
+    """
     return s.id
 
 
 @command("client|setname", arity=3, flags=_CLIENT_FLAGS, acl="connection",
          group="connection", since="2.6.9", complexity="O(1)")
 def client_setname(s, name):
-    """CLIENT SETNAME name — label the connection (shows in CLIENT LIST)."""
+    """CLIENT SETNAME name — Set the current connection name
+
+    Label the connection (shows in CLIENT LIST).
+    """
     if name and not _valid_name(name):
         raise ReplyError("ERR Client names cannot contain spaces, newlines or special characters.")
     s.name = name
@@ -181,7 +206,10 @@ def client_setname(s, name):
 @command("client|getname", arity=2, flags=_CLIENT_FLAGS, acl="connection",
          group="connection", since="2.6.9", complexity="O(1)")
 def client_getname(s):
-    """CLIENT GETNAME — the name set with SETNAME, or nil."""
+    """CLIENT GETNAME — Get the current connection name
+
+    The name set with SETNAME, or nil.
+    """
     return s.name or None
 
 
@@ -205,7 +233,10 @@ def describe(c) -> str:
          group="connection", since="2.4.0", tips="nondeterministic_output",
          complexity="O(N) where N is the number of client connections")
 def client_list(s, *args):
-    """CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...] — one line per connection."""
+    """CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id ...] — Get the list of client connections
+
+    One line per connection.
+    """
     sessions = sorted(s.node.sessions.values(), key=lambda c: c.id)
     if args:
         opt = args[0].upper()
@@ -234,7 +265,10 @@ def client_list(s, *args):
          group="connection", since="6.2.0", tips="nondeterministic_output",
          complexity="O(1)")
 def client_info(s):
-    """CLIENT INFO — the CLIENT LIST line of this connection."""
+    """CLIENT INFO — Returns information about the current client connection.
+
+    The CLIENT LIST line of this connection.
+    """
     return Verbatim(describe(s).encode())
 
 
@@ -242,8 +276,13 @@ def client_info(s):
          group="connection", since="2.4.0",
          complexity="O(N) where N is the number of client connections")
 def client_kill(s, *args):
-    """CLIENT KILL ip:port | CLIENT KILL [ID id] [ADDR ip:port] [LADDR ip:port]
-    [USER name] [TYPE type] [SKIPME yes|no] — close connections."""
+    """CLIENT KILL addr | CLIENT KILL filter value [filter value ...] — Kill the connection of a client
+
+    Close connections. The old form names one ``ip:port`` (and may close the
+    caller itself); the new form combines filters — ID id, ADDR ip:port,
+    LADDR ip:port, USER name, TYPE normal|master|replica|pubsub, SKIPME yes|no
+    (default yes) — and answers how many connections were closed.
+    """
     sessions = sorted(s.node.sessions.values(), key=lambda c: c.id)
     if len(args) == 1:
         # Old form: CLIENT KILL addr. It may kill the caller itself.
@@ -318,7 +357,10 @@ def _kill(s, victim) -> None:
 @command("client|no-evict", arity=3, flags=_CLIENT_ADMIN, acl="connection",
          group="connection", since="7.0.0", complexity="O(1)")
 def client_no_evict(s, flag):
-    """CLIENT NO-EVICT on|off — exempt this client from client eviction (accepted; the engine never evicts clients)."""
+    """CLIENT NO-EVICT on|off — Set client eviction mode for the current connection
+
+    Exempt this client from client eviction (accepted; the engine never evicts clients).
+    """
     if flag.lower() not in (b"on", b"off"):
         raise ReplyError(errors.SYNTAX)
     return OK
@@ -327,7 +369,10 @@ def client_no_evict(s, flag):
 @command("client|help", arity=2, flags="loading stale", acl="connection",
          group="connection", since="5.0.0", complexity="O(1)")
 def client_help(s):
-    """CLIENT HELP — what the CLIENT subcommands do."""
+    """CLIENT HELP — Show helpful text about the different subcommands
+
+    What the CLIENT subcommands do.
+    """
     return [SimpleString(line.encode()) for line in (
         "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GETNAME",

@@ -82,7 +82,10 @@ _CMD = "loading stale"
 @command("command|count", arity=2, flags=_CMD, acl="connection", group="server",
          since="2.8.13", complexity="O(1)")
 def command_count(s):
-    """COMMAND COUNT — how many commands the server knows."""
+    """COMMAND COUNT — Get total number of Redis commands
+
+    How many commands the server knows.
+    """
     return len(TABLE)
 
 
@@ -90,7 +93,10 @@ def command_count(s):
          since="2.8.13", tips="nondeterministic_output_order",
          complexity="O(N) where N is the number of commands to look up")
 def command_info_cmd(s, *names):
-    """COMMAND INFO [command-name ...] — details of the named commands (nil if unknown)."""
+    """COMMAND INFO [command-name ...] — Get array of specific Redis command details, or all when no argument is given.
+
+    Details of the named commands (nil if unknown).
+    """
     if not names:
         return [command_info(cmd) for cmd in TABLE.values()]
     return [_info_or_none(name) for name in names]
@@ -113,7 +119,10 @@ def _info_or_none(name):
          since="7.0.0", tips="nondeterministic_output_order",
          complexity="O(N) where N is the number of commands to look up")
 def command_docs_cmd(s, *names):
-    """COMMAND DOCS [command-name ...] — documentation of the named commands."""
+    """COMMAND DOCS [command-name ...] — Get array of specific Redis command documentation
+
+    Documentation of the named commands.
+    """
     cmds = [TABLE[n] for n in TABLE] if not names else [_resolve(n) for n in names]
     return Map((c.name.encode(), command_docs(c)) for c in cmds if c is not None)
 
@@ -122,7 +131,10 @@ def command_docs_cmd(s, *names):
          since="7.0.0", tips="nondeterministic_output_order",
          complexity="O(N) where N is the total number of Redis commands")
 def command_list(s, *args):
-    """COMMAND LIST [FILTERBY MODULE name|ACLCAT category|PATTERN pattern] — command names."""
+    """COMMAND LIST [FILTERBY MODULE name|ACLCAT category|PATTERN pattern] — Get an array of Redis command names
+
+    Command names.
+    """
     names = list(TABLE.values())
     if args:
         if len(args) != 3 or args[0].upper() != b"FILTERBY":
@@ -143,7 +155,10 @@ def command_list(s, *args):
 @command("command|getkeys", arity=-4, flags=_CMD, acl="connection", group="server",
          since="2.8.13", complexity="O(N) where N is the number of arguments to the command")
 def command_getkeys(s, *argv):
-    """COMMAND GETKEYS command [arg ...] — which arguments of a full command are keys."""
+    """COMMAND GETKEYS command [arg ...] — Extract keys given a full Redis command
+
+    Which arguments of a full command are keys.
+    """
     cmd = lookup(argv)
     if cmd is None or cmd.handler is None:
         raise ReplyError("ERR Invalid command specified")
@@ -159,7 +174,10 @@ def command_getkeys(s, *argv):
 @command("command|help", arity=2, flags=_CMD, acl="connection", group="server",
          since="5.0.0", complexity="O(1)")
 def command_help(s):
-    """COMMAND HELP — what the COMMAND subcommands do."""
+    """COMMAND HELP — Show helpful text about the different subcommands
+
+    What the COMMAND subcommands do.
+    """
     return [SimpleString(line.encode()) for line in (
         "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "(no subcommand)",

@@ -24,19 +24,30 @@ MULTI_SHARD_SUM = "request_policy:multi_shard response_policy:agg_sum"
 
 @command("del", arity=-2, flags="write", acl="keyspace", keys=(1, -1, 1),
          group="generic", since="1.0.0", tips=MULTI_SHARD_SUM,
-         complexity="O(N) where N is the number of keys that will be removed.")
+         complexity="O(N) where N is the number of keys that will be removed. When a key to "
+                    "remove holds a value other than a string, the individual complexity for this "
+                    "key is O(M) where M is the number of elements in the list, set, sorted set "
+                    "or hash. Removing a single key that holds a string value is O(1).")
 def del_(s, *keys):
-    """DEL key [key ...] — delete keys; the number that existed."""
+    """DEL key [key ...] — Delete a key
+
+    Delete keys; the number that existed.
+    """
     db = s.db
     return sum(1 for key in keys if db.find(key) is not None and db.delete(key))
 
 
 @command("unlink", arity=-2, flags="write fast", acl="keyspace", keys=(1, -1, 1),
          group="generic", since="4.0.0", tips=MULTI_SHARD_SUM,
-         complexity="O(1) for each key removed regardless of its size.")
+         complexity="O(1) for each key removed regardless of its size. Then the command does "
+                    "O(N) work in a different thread in order to reclaim memory, where N is the "
+                    "number of allocations the deleted objects where composed of.")
 def unlink(s, *keys):
-    """UNLINK key [key ...] — like DEL, but Redis frees big values in the
-    background so the server does not stall; the number removed."""
+    """UNLINK key [key ...] — Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.
+
+    Like DEL, but Redis frees big values in the background so the server does not stall;
+    the number removed.
+    """
     return del_(s, *keys)
 
 
@@ -44,7 +55,10 @@ def unlink(s, *keys):
          group="generic", since="1.0.0", tips=MULTI_SHARD_SUM,
          complexity="O(N) where N is the number of keys to check.")
 def exists(s, *keys):
-    """EXISTS key [key ...] — how many of the keys exist (repeats count twice)."""
+    """EXISTS key [key ...] — Determine if a key exists
+
+    How many of the keys exist (repeats count twice).
+    """
     db = s.db
     return sum(1 for key in keys if db.read(key, touch=False) is not None)
 
@@ -52,14 +66,17 @@ def exists(s, *keys):
 @command("type", arity=2, flags="readonly fast", acl="keyspace", keys=(1, 1, 1),
          group="generic", since="1.0.0", complexity="O(1)")
 def type_(s, key):
-    """TYPE key — string, list, set, zset, hash, stream, or none."""
+    """TYPE key — Determine the type stored at key
+
+    String, list, set, zset, hash, stream, or none.
+    """
     e = s.db.read(key, touch=False)
     return SimpleString(b"none" if e is None else e.type.encode())
 
 
 def _live(db, key) -> bool:
     e = db.data.get(key)
-    return e is not None and (e.expire_at is None or e.expire_at > db.node.now)
+    return e is not None and (e.expire_at is None or e.expire_at >= db.node.now)
 
 
 @command("keys", arity=2, flags="readonly", acl="keyspace dangerous", group="generic",
@@ -68,8 +85,11 @@ def _live(db, key) -> bool:
                     "assumption that the key names in the database and the given "
                     "pattern have limited length.")
 def keys(s, pattern):
-    """KEYS pattern — every key matching a glob. It walks the whole keyspace in
-    one go and blocks the server meanwhile: use SCAN in production."""
+    """KEYS pattern — Find all keys matching the given pattern
+
+    Every key matching a glob. It walks the whole keyspace in one go and blocks the
+    server meanwhile: use SCAN in production.
+    """
     db = s.db
     everything = pattern == b"*"
     return [k for k in dictscan.ordered_keys(db)
@@ -100,9 +120,11 @@ def parse_cursor(raw: bytes) -> int:
                     "enough command calls for the cursor to return back to 0. N is the "
                     "number of elements inside the collection.")
 def scan(s, cursor, *options):
-    """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] — iterate the
-    keyspace a few keys at a time; returns [next cursor, keys]. A full
-    iteration ends when the cursor comes back to 0."""
+    """SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] — Incrementally iterate the keys space
+
+    Iterate the keyspace a few keys at a time; returns [next cursor, keys]. A full
+    iteration ends when the cursor comes back to 0.
+    """
     cur = parse_cursor(cursor)
     count, pattern, type_filter = 10, None, None
     i = 0
@@ -127,7 +149,9 @@ def scan(s, cursor, *options):
     for key in found:
         if pattern is not None and pattern != b"*" and not glob.match(pattern, key):
             continue
-        e = db.find(key)  # like Redis, expired keys met on the way are deleted
+        # Like Redis, expired keys met on the way are deleted; with TYPE, the
+        # type check is a real read (a keyspace hit or miss in INFO).
+        e = db.find(key) if type_filter is None else db.read(key, touch=False)
         if e is None:
             continue
         if type_filter is not None and e.type != type_filter:
@@ -166,14 +190,20 @@ def _rename(s, src, dst, nx: bool):
 @command("rename", arity=3, flags="write", acl="keyspace", keys=(1, 2, 1),
          group="generic", since="1.0.0", complexity="O(1)")
 def rename(s, key, newkey):
-    """RENAME key newkey — rename, overwriting newkey; keeps the TTL."""
+    """RENAME key newkey — Rename a key
+
+    Rename, overwriting newkey; keeps the TTL.
+    """
     return _rename(s, key, newkey, nx=False)
 
 
 @command("renamenx", arity=3, flags="write fast", acl="keyspace", keys=(1, 2, 1),
          group="generic", since="1.0.0", complexity="O(1)")
 def renamenx(s, key, newkey):
-    """RENAMENX key newkey — rename only if newkey does not exist; 1 or 0."""
+    """RENAMENX key newkey — Rename a key, only if the new key does not exist
+
+    Rename only if newkey does not exist; 1 or 0.
+    """
     return _rename(s, key, newkey, nx=True)
 
 
@@ -189,7 +219,10 @@ def _db_index(s, raw: bytes) -> int:
          complexity="O(N) worst case for collections, where N is the number of nested "
                     "items. O(1) for string values.")
 def copy_(s, source, destination, *options):
-    """COPY source destination [DB db] [REPLACE] — copy a key (TTL included); 1 or 0."""
+    """COPY source destination [DB db] [REPLACE] — Copy a key
+
+    Copy a key (TTL included); 1 or 0.
+    """
     target, replace = s.db, False
     i = 0
     while i < len(options):
@@ -204,7 +237,7 @@ def copy_(s, source, destination, *options):
         i += 1
     if target is s.db and source == destination:
         raise ReplyError(errors.SAME_OBJECT)
-    e = s.db.write(source)
+    e = s.db.read(source)  # lookupKeyRead: counts a keyspace hit or miss
     if e is None:
         return 0
     if target.write(destination) is not None:
@@ -221,7 +254,10 @@ def copy_(s, source, destination, *options):
 @command("move", arity=3, flags="write fast", acl="keyspace", keys=(1, 1, 1),
          group="generic", since="1.0.0", complexity="O(1)")
 def move(s, key, db):
-    """MOVE key db — move a key to another database; 0 if missing there or already taken."""
+    """MOVE key db — Move a key to another database
+
+    Move a key to another database; 0 if missing there or already taken.
+    """
     index = _db_index(s, db)
     target = s.node.dbs[index]
     if target is s.db:
@@ -242,7 +278,10 @@ def move(s, key, db):
          group="generic", since="3.2.1", tips=MULTI_SHARD_SUM,
          complexity="O(N) where N is the number of keys that will be touched.")
 def touch(s, *keys):
-    """TOUCH key [key ...] — record an access (resets idle time); how many exist."""
+    """TOUCH key [key ...] — Alters the last access time of a key(s). Returns the number of existing keys specified.
+
+    Record an access (resets idle time); how many exist.
+    """
     db = s.db
     return sum(1 for key in keys if db.read(key) is not None)
 
@@ -251,7 +290,10 @@ def touch(s, *keys):
          since="1.0.0", tips="request_policy:all_shards nondeterministic_output",
          complexity="O(1)")
 def randomkey(s):
-    """RANDOMKEY — a random key name, or nil when the database is empty."""
+    """RANDOMKEY — Return a random key from the keyspace
+
+    A random key name, or nil when the database is empty.
+    """
     return s.db.random_key(s.node.rng)
 
 
@@ -311,28 +353,40 @@ _EXPIRE_DOC = "O(1)"
 @command("expire", arity=-3, flags="write fast", acl="keyspace", keys=(1, 1, 1),
          group="generic", since="1.0.0", complexity=_EXPIRE_DOC)
 def expire(s, key, seconds, *options):
-    """EXPIRE key seconds [NX|XX|GT|LT] — set a TTL in seconds; 1 if set, 0 if not."""
+    """EXPIRE key seconds [NX|XX|GT|LT] — Set a key's time to live in seconds
+
+    Set a TTL in seconds; 1 if set, 0 if not.
+    """
     return _expire(s, key, seconds, 1000, False, "expire", options)
 
 
 @command("pexpire", arity=-3, flags="write fast", acl="keyspace", keys=(1, 1, 1),
          group="generic", since="2.6.0", complexity=_EXPIRE_DOC)
 def pexpire(s, key, milliseconds, *options):
-    """PEXPIRE key milliseconds [NX|XX|GT|LT] — set a TTL in milliseconds."""
+    """PEXPIRE key milliseconds [NX|XX|GT|LT] — Set a key's time to live in milliseconds
+
+    Set a TTL in milliseconds.
+    """
     return _expire(s, key, milliseconds, 1, False, "pexpire", options)
 
 
 @command("expireat", arity=-3, flags="write fast", acl="keyspace", keys=(1, 1, 1),
          group="generic", since="1.2.0", complexity=_EXPIRE_DOC)
 def expireat(s, key, unix_time_seconds, *options):
-    """EXPIREAT key unix-time-seconds [NX|XX|GT|LT] — expire at an absolute time."""
+    """EXPIREAT key unix-time-seconds [NX|XX|GT|LT] — Set the expiration for a key as a UNIX timestamp
+
+    Expire at an absolute time.
+    """
     return _expire(s, key, unix_time_seconds, 1000, True, "expireat", options)
 
 
 @command("pexpireat", arity=-3, flags="write fast", acl="keyspace", keys=(1, 1, 1),
          group="generic", since="2.6.0", complexity=_EXPIRE_DOC)
 def pexpireat(s, key, unix_time_milliseconds, *options):
-    """PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT] — absolute time in ms."""
+    """PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT] — Set the expiration for a key as a UNIX timestamp specified in milliseconds
+
+    Absolute time in ms.
+    """
     return _expire(s, key, unix_time_milliseconds, 1, True, "pexpireat", options)
 
 
@@ -348,7 +402,10 @@ def _ttl_ms(s, key):
 @command("ttl", arity=2, flags="readonly fast", acl="keyspace", keys=(1, 1, 1),
          group="generic", since="1.0.0", tips="nondeterministic_output", complexity="O(1)")
 def ttl(s, key):
-    """TTL key — seconds left (rounded), -1 if no TTL, -2 if the key is missing."""
+    """TTL key — Get the time to live for a key in seconds
+
+    Seconds left (rounded), -1 if no TTL, -2 if the key is missing.
+    """
     ms = _ttl_ms(s, key)
     return ms if ms < 0 else (ms + 500) // 1000
 
@@ -356,7 +413,10 @@ def ttl(s, key):
 @command("pttl", arity=2, flags="readonly fast", acl="keyspace", keys=(1, 1, 1),
          group="generic", since="2.6.0", tips="nondeterministic_output", complexity="O(1)")
 def pttl(s, key):
-    """PTTL key — milliseconds left, -1 if no TTL, -2 if the key is missing."""
+    """PTTL key — Get the time to live for a key in milliseconds
+
+    Milliseconds left, -1 if no TTL, -2 if the key is missing.
+    """
     return _ttl_ms(s, key)
 
 
@@ -370,7 +430,10 @@ def _expiretime(s, key):
 @command("expiretime", arity=2, flags="readonly fast", acl="keyspace", keys=(1, 1, 1),
          group="generic", since="7.0.0", complexity="O(1)")
 def expiretime(s, key):
-    """EXPIRETIME key — the absolute unix time (s) when the key expires; -1/-2."""
+    """EXPIRETIME key — Get the expiration Unix timestamp for a key
+
+    The absolute unix time (s) when the key expires; -1/-2.
+    """
     t = _expiretime(s, key)
     return t if t < 0 else t // 1000
 
@@ -378,14 +441,20 @@ def expiretime(s, key):
 @command("pexpiretime", arity=2, flags="readonly fast", acl="keyspace", keys=(1, 1, 1),
          group="generic", since="7.0.0", complexity="O(1)")
 def pexpiretime(s, key):
-    """PEXPIRETIME key — the absolute unix time in ms; -1/-2."""
+    """PEXPIRETIME key — Get the expiration Unix timestamp for a key in milliseconds
+
+    The absolute unix time in ms; -1/-2.
+    """
     return _expiretime(s, key)
 
 
 @command("persist", arity=2, flags="write fast", acl="keyspace", keys=(1, 1, 1),
          group="generic", since="2.2.0", complexity="O(1)")
 def persist(s, key):
-    """PERSIST key — remove the TTL; 1 if there was one."""
+    """PERSIST key — Remove the expiration from a key
+
+    Remove the TTL; 1 if there was one.
+    """
     e = s.db.write(key)
     return int(e is not None and s.db.persist(key, e))
 
@@ -405,7 +474,10 @@ def _object_entry(s, key):
 @command("object|encoding", arity=3, flags="readonly", acl="keyspace", keys=(2, 2, 1),
          group="generic", since="2.2.3", tips=_OBJECT_TIPS, complexity="O(1)")
 def object_encoding(s, key):
-    """OBJECT ENCODING key — how the value is stored inside (int, embstr, raw, listpack…)."""
+    """OBJECT ENCODING key — Inspect the internal encoding of a Redis object
+
+    How the value is stored inside (int, embstr, raw, listpack…).
+    """
     e = _object_entry(s, key)
     return None if e is None else e.encoding.encode()
 
@@ -413,7 +485,10 @@ def object_encoding(s, key):
 @command("object|idletime", arity=3, flags="readonly", acl="keyspace", keys=(2, 2, 1),
          group="generic", since="2.2.3", tips=_OBJECT_TIPS, complexity="O(1)")
 def object_idletime(s, key):
-    """OBJECT IDLETIME key — seconds since the key was last read or written."""
+    """OBJECT IDLETIME key — Get the time since a Redis object was last accessed
+
+    Seconds since the key was last read or written.
+    """
     e = _object_entry(s, key)
     if e is None:
         return None
@@ -425,7 +500,10 @@ def object_idletime(s, key):
 @command("object|freq", arity=3, flags="readonly", acl="keyspace", keys=(2, 2, 1),
          group="generic", since="4.0.0", tips=_OBJECT_TIPS, complexity="O(1)")
 def object_freq(s, key):
-    """OBJECT FREQ key — the logarithmic access counter (LFU policies only)."""
+    """OBJECT FREQ key — Get the logarithmic access frequency counter of a Redis object
+
+    The logarithmic access counter (LFU policies only).
+    """
     e = _object_entry(s, key)
     if e is None:
         return None
@@ -437,7 +515,10 @@ def object_freq(s, key):
 @command("object|refcount", arity=3, flags="readonly", acl="keyspace", keys=(2, 2, 1),
          group="generic", since="2.2.3", tips=_OBJECT_TIPS, complexity="O(1)")
 def object_refcount(s, key):
-    """OBJECT REFCOUNT key — references to the value; small integers are shared."""
+    """OBJECT REFCOUNT key — Get the number of references to the value of the key
+
+    References to the value; small integers are shared.
+    """
     e = _object_entry(s, key)
     if e is None:
         return None
@@ -455,7 +536,10 @@ def _shared_integers_allowed(node) -> bool:
 @command("object|help", arity=2, flags="loading stale", acl="keyspace", group="generic",
          since="6.2.0", complexity="O(1)")
 def object_help(s):
-    """OBJECT HELP — what the OBJECT subcommands do."""
+    """OBJECT HELP — Show helpful text about the different subcommands
+
+    What the OBJECT subcommands do.
+    """
     return [SimpleString(line.encode()) for line in (
         "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "ENCODING <key>",

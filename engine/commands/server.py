@@ -27,8 +27,11 @@ ALL_SHARDS_OK = "request_policy:all_shards response_policy:all_succeeded"
          since="1.0.0", tips="request_policy:all_shards response_policy:agg_sum",
          complexity="O(1)")
 def dbsize(s):
-    """DBSIZE — the number of keys in the selected database (expired-but-not-yet-
-    deleted keys included, as in Redis)."""
+    """DBSIZE — Return the number of keys in the selected database
+
+    The number of keys in the selected database (expired-but-not-yet- deleted keys
+    included, as in Redis).
+    """
     return len(s.db)
 
 
@@ -41,7 +44,10 @@ def _flush_mode(args, name):
          since="1.0.0", tips=ALL_SHARDS_OK,
          complexity="O(N) where N is the number of keys in the selected database")
 def flushdb(s, *mode):
-    """FLUSHDB [ASYNC|SYNC] — delete every key of the selected database."""
+    """FLUSHDB [ASYNC|SYNC] — Remove all keys from the current database
+
+    Delete every key of the selected database.
+    """
     _flush_mode(mode, "flushdb")
     s.db.flush()
     return OK
@@ -51,7 +57,10 @@ def flushdb(s, *mode):
          since="1.0.0", tips=ALL_SHARDS_OK,
          complexity="O(N) where N is the total number of keys in all databases")
 def flushall(s, *mode):
-    """FLUSHALL [ASYNC|SYNC] — delete every key of every database."""
+    """FLUSHALL [ASYNC|SYNC] — Remove all keys from all databases
+
+    Delete every key of every database.
+    """
     _flush_mode(mode, "flushall")
     for db in s.node.dbs:
         db.flush()
@@ -62,8 +71,11 @@ def flushall(s, *mode):
          since="4.0.0", complexity="O(N) where N is the count of clients watching or "
                                    "blocking on keys from both databases.")
 def swapdb(s, index1, index2):
-    """SWAPDB index1 index2 — exchange two databases' contents instantly; clients
-    connected to one see the other's data."""
+    """SWAPDB index1 index2 — Swaps two Redis databases
+
+    Exchange two databases' contents instantly; clients connected to one see the other's
+    data.
+    """
     a = parse_c_int(index1, "ERR invalid first DB index")
     b = parse_c_int(index2, "ERR invalid second DB index")
     dbs = s.node.dbs
@@ -71,9 +83,12 @@ def swapdb(s, index1, index2):
         raise ReplyError(errors.DB_INDEX_OUT_OF_RANGE)
     if a != b:
         x, y = dbs[a], dbs[b]
-        for db in (x, y):  # WATCHers of either database see their keys change
+        # A WATCHed key of either database changes if it exists on either
+        # side of the swap (a key missing from both stays missing).
+        for db in (x, y):
             for key in list(db.watchers):
-                db.signal_modified(key)
+                if key in x.data or key in y.data:
+                    db.signal_modified(key)
         for field in ("data", "key_list", "volatile", "_expiry_heap", "used"):
             tmp = getattr(x, field)
             setattr(x, field, getattr(y, field))
@@ -86,8 +101,11 @@ def swapdb(s, index1, index2):
 @command("time", arity=1, flags="loading stale fast", group="server", since="2.6.0",
          tips="nondeterministic_output", complexity="O(1)")
 def time_(s):
-    """TIME — [unix seconds, microseconds] from the node's clock (virtual in
-    simulations, so it only moves when the lab advances time)."""
+    """TIME — Return the current server time
+
+    [unix seconds, microseconds] from the node's clock (virtual in simulations, so it
+    only moves when the lab advances time).
+    """
     us = s.node.clock.now_us()
     return [str(us // 1_000_000).encode(), str(us % 1_000_000).encode()]
 
@@ -272,6 +290,8 @@ def _commandstats(node):
     out = []
     for name in sorted(node.stats.commands):
         calls, usec, rejected, failed = node.stats.commands[name]
+        if not (calls or rejected or failed):
+            continue  # e.g. this very INFO, still running
         per = usec / calls if calls else 0.0
         out.append((f"cmdstat_{name}",
                     f"calls={calls},usec={usec},usec_per_call={per:.2f},"
@@ -355,7 +375,10 @@ def info_text(node, sections=()) -> str:
          tips="nondeterministic_output request_policy:all_shards response_policy:special",
          complexity="O(1)")
 def info(s, *sections):
-    """INFO [section ...] — server state as ``field:value`` lines, by section."""
+    """INFO [section ...] — Get information and statistics about the server
+
+    Server state as ``field:value`` lines, by section.
+    """
     return Verbatim(info_text(s.node, sections).encode())
 
 
@@ -369,13 +392,29 @@ _CONFIG = "admin noscript loading stale"
 @command("config|get", arity=-3, flags=_CONFIG, group="server", since="2.0.0",
          complexity="O(N) when N is the number of configuration parameters provided")
 def config_get(s, *patterns):
-    """CONFIG GET parameter [parameter ...] — values of matching parameters (globs allowed)."""
+    """CONFIG GET parameter [parameter ...] — Get the values of configuration parameters
+
+    Values of matching parameters (globs allowed).
+
+    A plain name is answered under the spelling it was asked with (``CONFIG
+    GET MAXMEMORY`` answers ``MAXMEMORY``), a glob under the parameters' own
+    names; each name appears once.
+    """
     out = {}
+    seen = set()   # names already answered, compared case-insensitively
+    config = s.node.config
     for raw in patterns:
+        if not any(c in raw for c in b"[*?"):
+            name = raw.decode("utf-8", "surrogateescape").lower()
+            if name in PARAMS and name not in seen:
+                seen.add(name)
+                out[raw] = config.get(name)[name].encode()
+            continue
         pattern = raw.lower()
         for name in PARAMS:
-            if glob.match(pattern, name.encode()):
-                out[name.encode()] = s.node.config.get(name)[name].encode()
+            if name not in seen and glob.match(pattern, name.encode()):
+                seen.add(name)
+                out[name.encode()] = config.get(name)[name].encode()
     return Map(out)
 
 
@@ -383,8 +422,11 @@ def config_get(s, *patterns):
          tips="request_policy:all_nodes response_policy:all_succeeded",
          complexity="O(N) when N is the number of configuration parameters provided")
 def config_set(s, *pairs):
-    """CONFIG SET parameter value [parameter value ...] — change settings at
-    runtime. (ElastiCache blocks CONFIG SET: use a parameter group instead.)"""
+    """CONFIG SET parameter value [parameter value ...] — Set configuration parameters to the given values
+
+    Change settings at runtime. (ElastiCache blocks CONFIG SET: use a parameter group
+    instead.)
+    """
     if len(pairs) % 2:
         raise ReplyError(errors.SYNTAX)
     names = []
@@ -414,22 +456,40 @@ def config_set(s, *pairs):
 @command("config|resetstat", arity=2, flags=_CONFIG, group="server", since="2.0.0",
          complexity="O(1)")
 def config_resetstat(s):
-    """CONFIG RESETSTAT — zero INFO's counters (hits, misses, commandstats…)."""
-    s.node.stats.reset()
+    """CONFIG RESETSTAT — Reset the stats returned by INFO
+
+    Zero INFO's counters (hits, misses, commandstats…).
+
+    Like Redis, the RESETSTAT call itself is then counted (calls=1 in INFO
+    commandstats): the counter the dispatcher is about to increment is put
+    back, zeroed, into the fresh table.
+    """
+    stats = s.node.stats
+    mine = stats.commands.get("config|resetstat")
+    stats.reset()
+    if mine is not None:
+        mine[:] = [0] * len(mine)
+        stats.commands["config|resetstat"] = mine
     return OK
 
 
 @command("config|rewrite", arity=2, flags=_CONFIG, group="server", since="2.8.0",
          complexity="O(1)")
 def config_rewrite(s):
-    """CONFIG REWRITE — rewrite redis.conf; an in-memory engine has none."""
+    """CONFIG REWRITE — Rewrite the configuration file with the in memory configuration
+
+    Rewrite redis.conf; an in-memory engine has none.
+    """
     raise ReplyError("ERR The server is running without a config file")
 
 
 @command("config|help", arity=2, flags="loading stale", group="server", since="5.0.0",
          complexity="O(1)")
 def config_help(s):
-    """CONFIG HELP — what the CONFIG subcommands do."""
+    """CONFIG HELP — Show helpful text about the different subcommands
+
+    What the CONFIG subcommands do.
+    """
     return [SimpleString(line.encode()) for line in (
         "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "GET <pattern>",
@@ -454,20 +514,29 @@ container("memory", group="server", since="4.0.0",
 @command("memory|usage", arity=-3, flags="readonly", keys=(2, 2, 1), group="server",
          since="4.0.0", complexity="O(N) where N is the number of samples.")
 def memory_usage(s, key, *options):
-    """MEMORY USAGE key [SAMPLES count] — bytes the key and its value take
-    (see node/memory.py for how the engine counts them)."""
-    if options:
-        if len(options) != 2 or options[0].upper() != b"SAMPLES":
+    """MEMORY USAGE key [SAMPLES count] — Estimate the memory usage of a key
+
+    Bytes the key and its value take (see node/memory.py for how the engine counts
+    them).
+    """
+    for i in range(0, len(options), 2):
+        if options[i].upper() != b"SAMPLES" or i + 1 >= len(options):
             raise ReplyError(errors.SYNTAX)
-        parse_int(options[1])
-    e = s.db.read(key, touch=False)
+        if parse_int(options[i + 1]) < 0:
+            raise ReplyError(errors.SYNTAX)
+    # Redis looks the key up in the dict directly: no expiry check, no
+    # keyspace hit/miss counted.
+    e = s.db.peek(key)
     return None if e is None else e.size
 
 
 @command("memory|help", arity=2, flags="loading stale", group="server", since="4.0.0",
          complexity="O(1)")
 def memory_help(s):
-    """MEMORY HELP — what the MEMORY subcommands do."""
+    """MEMORY HELP — Show helpful text about the different subcommands
+
+    What the MEMORY subcommands do.
+    """
     return [SimpleString(line.encode()) for line in (
         "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
         "USAGE <key> [SAMPLES <count>]",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from .. import errors
+from ..node import memory
 from ..node.keyspace import Entry, string_entry
 from ..protocol.replies import OK, Map, ReplyError
 from .args import INT64_MAX, INT64_MIN, parse_int
@@ -58,9 +59,12 @@ def expire_at_ms(s, option: bytes, raw: bytes, cmdname: str) -> int:
 @command("set", arity=-3, flags="write denyoom", acl="string", keys=(1, 1, 1),
          group="string", since="1.0.0", complexity="O(1)")
 def set_(s, key, value, *options):
-    """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] — store a string.
+    """SET key value [NX|XX] [GET] [EX s|PX ms|EXAT ts|PXAT ms|KEEPTTL] — Set the string value of a key
 
-    Returns OK; nil if NX/XX prevented the write; with GET, the old value."""
+    Store a string.
+
+    Returns OK; nil if NX/XX prevented the write; with GET, the old value.
+    """
     if not options:  # the common case, kept short: plain SET key value
         db = s.db
         db.write(key)  # passive expiry of an old value, as lookupKeyWrite does
@@ -110,7 +114,10 @@ def set_(s, key, value, *options):
 @command("get", arity=2, flags="readonly fast", acl="string", keys=(1, 1, 1),
          group="string", since="1.0.0", complexity="O(1)")
 def get(s, key):
-    """GET key — the string stored at key, or nil."""
+    """GET key — Get the value of a key
+
+    The string stored at key, or nil.
+    """
     e = s.db.read(key)
     if e is None:
         return None
@@ -122,7 +129,10 @@ def get(s, key):
 @command("getset", arity=3, flags="write denyoom fast", acl="string", keys=(1, 1, 1),
          group="string", since="1.0.0", complexity="O(1)", doc_flags="deprecated")
 def getset(s, key, value):
-    """GETSET key value — set a new value and return the old one (use SET … GET)."""
+    """GETSET key value — Set the string value of a key and return its old value
+
+    Set a new value and return the old one (use SET … GET).
+    """
     old = read_string(s, key)
     s.db.store(key, string_entry(value))
     return old
@@ -131,7 +141,10 @@ def getset(s, key, value):
 @command("getdel", arity=2, flags="write fast", acl="string", keys=(1, 1, 1),
          group="string", since="6.2.0", complexity="O(1)")
 def getdel(s, key):
-    """GETDEL key — return the value and delete the key."""
+    """GETDEL key — Get the value of a key and delete the key
+
+    Return the value and delete the key.
+    """
     value = read_string(s, key)
     if value is not None:
         s.db.delete(key)
@@ -141,7 +154,10 @@ def getdel(s, key):
 @command("getex", arity=-2, flags="write fast", acl="string", keys=(1, 1, 1),
          group="string", since="6.2.0", complexity="O(1)")
 def getex(s, key, *options):
-    """GETEX key [EX s|PX ms|EXAT ts|PXAT ms|PERSIST] — get, and change the TTL."""
+    """GETEX key [EX s|PX ms|EXAT ts|PXAT ms|PERSIST] — Get the value of a key and optionally set its expiration
+
+    Get, and change the TTL.
+    """
     persist = False
     expire_opt = expire_raw = None
     i = 0
@@ -179,7 +195,10 @@ def getex(s, key, *options):
          group="string", since="1.0.0", complexity="O(N) where N is the number of keys to retrieve.",
          tips="request_policy:multi_shard")
 def mget(s, *keys):
-    """MGET key [key ...] — the values of all keys; nil for missing or non-string keys."""
+    """MGET key [key ...] — Get the values of all the given keys
+
+    The values of all keys; nil for missing or non-string keys.
+    """
     out = []
     read = s.db.read
     for key in keys:
@@ -192,7 +211,10 @@ def mget(s, *keys):
          group="string", since="1.0.1", complexity="O(N) where N is the number of keys to set.",
          tips="request_policy:multi_shard response_policy:all_succeeded")
 def mset(s, *pairs):
-    """MSET key value [key value ...] — set several keys at once (atomically)."""
+    """MSET key value [key value ...] — Set multiple keys to multiple values
+
+    Set several keys at once (atomically).
+    """
     if len(pairs) % 2:
         raise ReplyError(errors.wrong_arity("mset"))
     db = s.db
@@ -206,7 +228,10 @@ def mset(s, *pairs):
          group="string", since="1.0.1", complexity="O(N) where N is the number of keys to set.",
          tips="request_policy:multi_shard response_policy:agg_min")
 def msetnx(s, *pairs):
-    """MSETNX key value [key value ...] — set them all only if none exists; 1 or 0."""
+    """MSETNX key value [key value ...] — Set multiple keys to multiple values, only if none of the keys exist
+
+    Set them all only if none exists; 1 or 0.
+    """
     if len(pairs) % 2:
         raise ReplyError(errors.wrong_arity("msetnx"))
     db = s.db
@@ -218,9 +243,12 @@ def msetnx(s, *pairs):
 
 
 @command("setnx", arity=3, flags="write denyoom fast", acl="string", keys=(1, 1, 1),
-         group="string", since="1.0.0", complexity="O(1)", doc_flags="deprecated")
+         group="string", since="1.0.0", complexity="O(1)")
 def setnx(s, key, value):
-    """SETNX key value — set only if the key does not exist; 1 if set, else 0."""
+    """SETNX key value — Set the value of a key, only if the key does not exist
+
+    Set only if the key does not exist; 1 if set, else 0.
+    """
     if s.db.write(key) is not None:
         return 0
     s.db.store(key, string_entry(value))
@@ -237,16 +265,22 @@ def _set_with_ttl(s, key, raw_ttl, value, option, name):
 
 
 @command("setex", arity=4, flags="write denyoom", acl="string", keys=(1, 1, 1),
-         group="string", since="2.0.0", complexity="O(1)", doc_flags="deprecated")
+         group="string", since="2.0.0", complexity="O(1)")
 def setex(s, key, seconds, value):
-    """SETEX key seconds value — SET with a TTL in seconds (same as SET … EX)."""
+    """SETEX key seconds value — Set the value and expiration of a key
+
+    SET with a TTL in seconds (same as SET … EX).
+    """
     return _set_with_ttl(s, key, seconds, value, b"EX", "setex")
 
 
 @command("psetex", arity=4, flags="write denyoom", acl="string", keys=(1, 1, 1),
-         group="string", since="2.6.0", complexity="O(1)", doc_flags="deprecated")
+         group="string", since="2.6.0", complexity="O(1)")
 def psetex(s, key, milliseconds, value):
-    """PSETEX key milliseconds value — SET with a TTL in milliseconds."""
+    """PSETEX key milliseconds value — Set the value and expiration in milliseconds of a key
+
+    SET with a TTL in milliseconds.
+    """
     return _set_with_ttl(s, key, milliseconds, value, b"PX", "psetex")
 
 
@@ -256,16 +290,24 @@ def _check_size(length: int, s) -> None:
 
 
 @command("append", arity=3, flags="write denyoom fast", acl="string", keys=(1, 1, 1),
-         group="string", since="2.0.0", complexity="O(1)")
+         group="string", since="2.0.0",
+         complexity="O(1). The amortized time complexity is O(1) assuming the appended value "
+                    "is small and the already present value is of any size, since the dynamic "
+                    "string library used by Redis will double the free space available on every "
+                    "reallocation.")
 def append(s, key, value):
-    """APPEND key value — append to the string (creating it); the new length."""
+    """APPEND key value — Append a value to a key
+
+    Append to the string (creating it); the new length.
+    """
     e = _write_string(s, key)
     if e is None:
         s.db.store(key, string_entry(value))
         return len(value)
     new = e.value + value
     _check_size(len(new), s)
-    e.value, e.encoding = new, "raw"  # APPEND always leaves a raw (growable) sds
+    _make_room(e, len(new))
+    e.value = new
     s.db.resized(key, e)
     return len(new)
 
@@ -273,16 +315,25 @@ def append(s, key, value):
 @command("strlen", arity=2, flags="readonly fast", acl="string", keys=(1, 1, 1),
          group="string", since="2.2.0", complexity="O(1)")
 def strlen(s, key):
-    """STRLEN key — the length of the string in bytes (0 if missing)."""
+    """STRLEN key — Get the length of the value stored in a key
+
+    The length of the string in bytes (0 if missing).
+    """
     value = read_string(s, key)
     return 0 if value is None else len(value)
 
 
 @command("getrange", arity=4, flags="readonly", acl="string", keys=(1, 1, 1),
          group="string", since="2.4.0",
-         complexity="O(N) where N is the length of the returned string.")
+         complexity="O(N) where N is the length of the returned string. The complexity is "
+                    "ultimately determined by the returned length, but because creating a "
+                    "substring from an existing string is very cheap, it can be considered O(1) "
+                    "for small strings.")
 def getrange(s, key, start, end):
-    """GETRANGE key start end — a substring; negative offsets count from the end."""
+    """GETRANGE key start end — Get a substring of the string stored at a key
+
+    A substring; negative offsets count from the end.
+    """
     start, end = parse_int(start), parse_int(end)
     value = read_string(s, key)
     if value is None:
@@ -301,10 +352,15 @@ def getrange(s, key, start, end):
 
 
 @command("setrange", arity=4, flags="write denyoom", acl="string", keys=(1, 1, 1),
-         group="string", since="2.2.0", complexity="O(1), not counting the time taken to copy the new string in place.")
+         group="string", since="2.2.0",
+         complexity="O(1), not counting the time taken to copy the new string in place. "
+                    "Usually, this string is very small so the amortized complexity is O(1). "
+                    "Otherwise, complexity is O(M) with M being the length of the value argument.")
 def setrange(s, key, offset, value):
-    """SETRANGE key offset value — overwrite part of the string, zero-padding
-    as needed; returns the new length."""
+    """SETRANGE key offset value — Overwrite part of a string at key starting at the specified offset
+
+    Overwrite part of the string, zero-padding as needed; returns the new length.
+    """
     offset = parse_int(offset)
     if offset < 0:
         raise ReplyError(errors.OFFSET_OUT_OF_RANGE)
@@ -319,12 +375,24 @@ def setrange(s, key, offset, value):
         return len(e.value)
     _check_size(offset + len(value), s)
     old = e.value
+    _make_room(e, max(len(old), offset + len(value)))
     if len(old) < offset:
         old = old + b"\x00" * (offset - len(old))
     e.value = old[:offset] + value + old[offset + len(value):]
-    e.encoding = "raw"
     s.db.resized(key, e)
     return len(e.value)
+
+
+def _make_room(e, new_len: int) -> None:
+    """Prepare a string for in-place growth, as Redis does: turn it into a
+    private ``raw`` sds (dbUnshareStringValue), then, if it lacks room, grow it
+    *greedily* (sdsMakeRoomFor) — so a run of APPENDs reallocates rarely, at
+    the price of spare memory that MEMORY USAGE reports."""
+    if e.capacity < 0:
+        e.capacity = memory.exact_capacity(len(e.value))
+    e.encoding = "raw"
+    if new_len > e.capacity:
+        e.capacity = memory.grown_capacity(len(e.value), new_len - len(e.value))
 
 
 def _incr(s, key, delta: int) -> int:
@@ -350,28 +418,40 @@ def _incr(s, key, delta: int) -> int:
 @command("incr", arity=2, flags="write denyoom fast", acl="string", keys=(1, 1, 1),
          group="string", since="1.0.0", complexity="O(1)")
 def incr(s, key):
-    """INCR key — add 1 to the integer at key (missing counts as 0); the result."""
+    """INCR key — Increment the integer value of a key by one
+
+    Add 1 to the integer at key (missing counts as 0); the result.
+    """
     return _incr(s, key, 1)
 
 
 @command("decr", arity=2, flags="write denyoom fast", acl="string", keys=(1, 1, 1),
          group="string", since="1.0.0", complexity="O(1)")
 def decr(s, key):
-    """DECR key — subtract 1; the result."""
+    """DECR key — Decrement the integer value of a key by one
+
+    Subtract 1; the result.
+    """
     return _incr(s, key, -1)
 
 
 @command("incrby", arity=3, flags="write denyoom fast", acl="string", keys=(1, 1, 1),
          group="string", since="1.0.0", complexity="O(1)")
 def incrby(s, key, increment):
-    """INCRBY key increment — add an integer; the result."""
+    """INCRBY key increment — Increment the integer value of a key by the given amount
+
+    Add an integer; the result.
+    """
     return _incr(s, key, parse_int(increment))
 
 
 @command("decrby", arity=3, flags="write denyoom fast", acl="string", keys=(1, 1, 1),
          group="string", since="1.0.0", complexity="O(1)")
 def decrby(s, key, decrement):
-    """DECRBY key decrement — subtract an integer; the result."""
+    """DECRBY key decrement — Decrement the integer value of a key by the given number
+
+    Subtract an integer; the result.
+    """
     amount = parse_int(decrement)
     if amount == INT64_MIN:
         raise ReplyError("ERR decrement would overflow")
@@ -381,8 +461,10 @@ def decrby(s, key, decrement):
 @command("incrbyfloat", arity=3, flags="write denyoom fast", acl="string", keys=(1, 1, 1),
          group="string", since="2.6.0", complexity="O(1)")
 def incrbyfloat(s, key, increment):
-    """INCRBYFLOAT key increment — add a float (long double arithmetic, like
-    Redis); returns the new value as a string."""
+    """INCRBYFLOAT key increment — Increment the float value of a key by the given amount
+
+    Add a float (long double arithmetic, like Redis); returns the new value as a string.
+    """
     e = _write_string(s, key)
     current = b"0" if e is None else e.value
     for raw in (current, increment):
@@ -429,8 +511,10 @@ _LD_UNDERFLOW = Fraction(1, 2**16446)  # half of the smallest long double denorm
 @command("lcs", arity=-3, flags="readonly", acl="string", keys=(1, 2, 1),
          group="string", since="7.0.0", complexity="O(N*M) where N and M are the lengths of s1 and s2, respectively")
 def lcs(s, key1, key2, *options):
-    """LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] — the longest
-    common subsequence of two strings, its length, or the matching ranges."""
+    """LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN] — Find longest common substring
+
+    The longest common subsequence of two strings, its length, or the matching ranges.
+    """
     db = s.db
     e1, e2 = db.read(key1), db.read(key2)
     if (e1 is not None and e1.type != "string") or (e2 is not None and e2.type != "string"):

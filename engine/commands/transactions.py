@@ -22,7 +22,10 @@ _TX = "noscript loading stale fast allow_busy"
 @command("multi", arity=1, flags=_TX, acl="transaction", group="transactions",
          since="1.2.0", complexity="O(1)")
 def multi(s):
-    """MULTI — start queueing commands for EXEC."""
+    """MULTI — Mark the start of a transaction block
+
+    Start queueing commands for EXEC.
+    """
     if s.multi is not None:
         raise ReplyError(errors.MULTI_NESTED)
     s.multi = []
@@ -34,11 +37,15 @@ def multi(s):
          group="transactions", since="1.2.0",
          complexity="Depends on commands in the transaction")
 def exec_(s):
-    """EXEC — run the queued commands atomically; their replies, or nil if a
-    WATCHed key changed, or EXECABORT if queueing failed."""
+    """EXEC — Execute all commands issued after MULTI
+
+    Run the queued commands atomically; their replies, or nil if a WATCHed key changed,
+    or EXECABORT if queueing failed.
+    """
     if s.multi is None:
         raise ReplyError(errors.EXEC_WITHOUT_MULTI)
-    queued, doomed, dirty = s.multi, s.multi_error, s.watch_dirty
+    queued, doomed = s.multi, s.multi_error
+    dirty = s.watch_dirty or _watched_key_expired(s)
     s.multi = None
     s.multi_error = False
     s.unwatch_all()
@@ -53,7 +60,10 @@ def exec_(s):
 @command("discard", arity=1, flags=_TX, acl="transaction", group="transactions",
          since="2.0.0", complexity="O(N), when N is the number of queued commands")
 def discard(s):
-    """DISCARD — drop the queued commands and leave MULTI."""
+    """DISCARD — Discard all commands issued after MULTI
+
+    Drop the queued commands and leave MULTI.
+    """
     if s.multi is None:
         raise ReplyError(errors.DISCARD_WITHOUT_MULTI)
     s.reset_transaction()
@@ -63,17 +73,38 @@ def discard(s):
 @command("watch", arity=-2, flags=_TX, acl="transaction", keys=(1, -1, 1),
          group="transactions", since="2.2.0", complexity="O(1) for every key.")
 def watch(s, *keys):
-    """WATCH key [key ...] — make the next EXEC fail if any of these keys change."""
+    """WATCH key [key ...] — Watch the given keys to determine execution of the MULTI/EXEC block
+
+    Make the next EXEC fail if any of these keys change.
+    """
     if s.multi is not None:
         raise ReplyError(errors.WATCH_IN_MULTI)
+    db = s.db
     for key in keys:
-        s.watch(s.db, key)
+        # A key already past its TTL counts as missing: expire it now, so
+        # that only keys alive at WATCH time can "expire under" the watch.
+        db.find(key)
+        s.watch(db, key)
     return OK
+
+
+def _watched_key_expired(s) -> bool:
+    """Redis 7.0 fails EXEC when a key that was alive at WATCH time has
+    expired since, even if nothing deleted it yet (isWatchedKeyExpired)."""
+    now = s.node.now
+    for db, key in s.watched:
+        e = db.peek(key)
+        if e is not None and e.expire_at is not None and e.expire_at < now:
+            return True
+    return False
 
 
 @command("unwatch", arity=1, flags=_TX, acl="transaction", group="transactions",
          since="2.2.0", complexity="O(1)")
 def unwatch(s):
-    """UNWATCH — forget all WATCHed keys."""
+    """UNWATCH — Forget about all watched keys
+
+    Forget all WATCHed keys.
+    """
     s.unwatch_all()
     return OK

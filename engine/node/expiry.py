@@ -52,7 +52,7 @@ def active_expire_cycle(node: "Node") -> int:
                 key = volatile[rng.randrange(len(volatile))]
                 e = db.data[key]
                 sampled += 1
-                if e.expire_at <= now:
+                if e.expire_at < now:
                     db.expire(key, e, active=True)
                     expired += 1
             total_sampled += sampled

@@ -8,7 +8,9 @@ values, and every value carries metadata the server needs:
 * ``freq``/``ldt`` — the LFU counter and when it last decayed (LFU eviction);
 * ``size`` — what the key costs in bytes (see memory.py).
 
-Expired keys are removed two ways, as in Redis: *passively*, when a command
+A key is expired once the clock is *past* its deadline (Redis's keyIsExpired:
+``now > expire_at``): at the exact deadline millisecond it still answers, with
+PTTL 0. Expired keys are removed two ways, as in Redis: *passively*, when a command
 touches a key whose time has passed, and *actively*, by a periodic sampling
 cycle (expiry.py) that finds keys nobody asks for. Between the two, an expired
 key may linger in memory but is never visible to a client.
@@ -55,7 +57,7 @@ class Entry:
     """A value in the keyspace plus its metadata (Redis's ``robj`` + dictEntry)."""
 
     __slots__ = ("value", "type", "encoding", "expire_at", "lru", "freq", "ldt",
-                 "size", "pos", "vpos")
+                 "size", "pos", "vpos", "capacity")
 
     def __init__(self, value, type_: str, encoding: str):
         self.value = value
@@ -68,6 +70,7 @@ class Entry:
         self.size = 0
         self.pos = -1     # index in Database.key_list (for O(1) random sampling)
         self.vpos = -1    # index in Database.volatile, -1 when the key has no TTL
+        self.capacity = -1  # allocated room of a grown raw string (-1: exact)
 
     def __repr__(self) -> str:
         return f"Entry({self.type}, {self.encoding}, expire_at={self.expire_at})"
@@ -104,7 +107,7 @@ class Database:
         """The live entry for ``key``, deleting it first if it has expired.
         Does not count a hit or miss and does not touch the key."""
         e = self.data.get(key)
-        if e is not None and e.expire_at is not None and e.expire_at <= self.node.now:
+        if e is not None and e.expire_at is not None and e.expire_at < self.node.now:
             self.expire(key, e)
             return None
         return e
@@ -115,7 +118,7 @@ class Database:
         for LRU/LFU unless ``touch`` is False (TYPE, TTL, OBJECT…)."""
         e = self.data.get(key)
         node = self.node
-        if e is not None and e.expire_at is not None and e.expire_at <= node.now:
+        if e is not None and e.expire_at is not None and e.expire_at < node.now:
             self.expire(key, e)
             e = None
         if e is None:
@@ -131,7 +134,7 @@ class Database:
         but no hit/miss statistics (Redis counts only reads)."""
         e = self.data.get(key)
         if e is not None:
-            if e.expire_at is not None and e.expire_at <= self.node.now:
+            if e.expire_at is not None and e.expire_at < self.node.now:
                 self.expire(key, e)
                 return None
             self.node.touch_entry(e)
@@ -148,7 +151,7 @@ class Database:
         old = self.data.get(key)
         if entry.type == "string":
             entry.size = memory.key_overhead(key) + memory.string_value_size(
-                entry.value, entry.encoding)
+                entry.value, entry.encoding, entry.capacity)
         else:
             entry.size = memory.key_overhead(key) + node.sizer(entry)
         entry.lru = node.now
@@ -175,7 +178,7 @@ class Database:
 
     def value_size(self, entry: Entry) -> int:
         if entry.type == "string":
-            return memory.string_value_size(entry.value, entry.encoding)
+            return memory.string_value_size(entry.value, entry.encoding, entry.capacity)
         return self.node.sizer(entry)
 
     def resized(self, key: bytes, entry: Entry) -> None:
@@ -293,7 +296,7 @@ class Database:
         while self.key_list:
             key = self.key_list[rng.randrange(len(self.key_list))]
             e = self.data[key]
-            if e.expire_at is not None and e.expire_at <= self.node.now:
+            if e.expire_at is not None and e.expire_at < self.node.now:
                 tries += 1
                 # Like Redis, give up expiring after many tries in a row of
                 # all-volatile data and just return the (logically) dead key.

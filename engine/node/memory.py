@@ -6,8 +6,8 @@ so a 23-byte allocation really costs 32 bytes. We model the same structures
 Redis 7.0 allocates for a key and round each through the same size classes:
 
 * ``dictEntry`` — 24 bytes: key pointer, value pointer, next pointer;
-* the key, an *sds* string: a header (3 bytes for lengths < 256, 5 below 64 KiB,
-  9 below 4 GiB) + the bytes + a terminating NUL;
+* the key, an *sds* string: a header (1 byte for keys under 32 bytes, else 3
+  for lengths < 256, 5 below 64 KiB, 9 below 4 GiB) + the bytes + a NUL;
 * the value object (``robj``, 16 bytes) and its payload. Strings come in three
   encodings: ``int`` (the number lives inside the robj: 16 bytes), ``embstr``
   (robj and sds in one allocation, for strings up to 44 bytes) and ``raw``
@@ -77,6 +77,7 @@ def alloc_size(n: int) -> int:
 
 
 def sds_header(length: int) -> int:
+    """Header bytes of an sds string Redis *grows* (type 8 and up)."""
     if length < 256:
         return 3
     if length < 65536:
@@ -91,17 +92,61 @@ def sds_size(length: int) -> int:
     return alloc_size(sds_header(length) + length + 1)
 
 
-def string_value_size(value: bytes, encoding: str) -> int:
+def new_sds_header(length: int) -> int:
+    """Header of an sds created at its final size (sdsnewlen): the 1-byte
+    ``sdshdr5`` for 1–31 bytes, otherwise as :func:`sds_header`."""
+    if 0 < length < 32:
+        return 1
+    return sds_header(length)
+
+
+def exact_capacity(length: int) -> int:
+    """Room in a freshly created sds of ``length`` bytes: sdsnewlen keeps what
+    the allocator rounded up to (sdshdr5 strings keep none)."""
+    header = new_sds_header(length)
+    if header == 1:
+        return length
+    usable = alloc_size(header + length + 1) - header - 1
+    return min(usable, 255) if header == 3 else usable
+
+
+def grown_capacity(length: int, addlen: int) -> int:
+    """Capacity of an sds after Redis grows it to hold ``addlen`` more bytes
+    (sdsMakeRoomFor, greedy): it asks for *double* the new length (or 1 MB more
+    above 1 MB), and keeps whatever the allocator's size class rounds up to.
+    That spare room is why APPEND is cheap when called repeatedly."""
+    newlen = length + addlen
+    newlen = newlen * 2 if newlen < 1024 * 1024 else newlen + 1024 * 1024
+    header = sds_header(newlen)   # never sdshdr5: it cannot track spare room
+    usable = alloc_size(header + newlen + 1) - header - 1
+    if header == 3:
+        usable = min(usable, 255)  # sdshdr8 stores the capacity in one byte
+    return usable
+
+
+def string_value_size(value: bytes, encoding: str, capacity: int = -1) -> int:
+    """Bytes of a string value: the robj plus its payload. ``capacity`` is the
+    allocated room of a ``raw`` string that has been grown (-1: exact fit)."""
     if encoding == "int":
         return ROBJ
     if encoding == "embstr":
         return alloc_size(ROBJ + 3 + len(value) + 1)
-    return ROBJ + sds_size(len(value))
+    if capacity < 0:
+        n = len(value)
+        return ROBJ + alloc_size(new_sds_header(n) + n + 1)
+    header = 1 if capacity == len(value) and 0 < capacity < 32 else sds_header(capacity)
+    return ROBJ + alloc_size(header + capacity + 1)
+
+
+def key_sds_size(length: int) -> int:
+    """A key's sds. Keys are created at their final size, so short ones (1–31
+    bytes) get the 1-byte ``sdshdr5`` header; the empty key gets ``sdshdr8``."""
+    return alloc_size(new_sds_header(length) + length + 1)
 
 
 def key_overhead(key: bytes) -> int:
     """dictEntry + the key's sds: what any key costs before its value."""
-    return DICT_ENTRY + sds_size(len(key))
+    return DICT_ENTRY + key_sds_size(len(key))
 
 
 def table_size(count: int) -> int:

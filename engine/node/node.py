@@ -166,8 +166,8 @@ class Node:
             if argc < 2:
                 return self._reject(s, cmd, errors.wrong_arity(cmd.name))
             sub = cmd.subcommands.get(argv[1].lower())
-            if sub is None:
-                return self._reject(s, cmd, errors.unknown_subcommand(argv[1], cmd.name))
+            if sub is None:  # counted in errorstats only, like Redis
+                return self._reject(s, None, errors.unknown_subcommand(argv[1], cmd.name))
             cmd = sub
             args = argv[2:]
         else:
@@ -218,12 +218,17 @@ class Node:
 
     def _reject(self, s: Session, cmd, message: str) -> ReplyError:
         """A command refused before running: counts as rejected_calls, and
-        inside MULTI it dooms the transaction (EXEC answers EXECABORT)."""
+        inside MULTI it dooms the transaction (EXEC answers EXECABORT). A
+        refused EXEC itself aborts the transaction on the spot."""
         if cmd is not None:
             stat = self.stats.commands.setdefault(cmd.name, [0, 0, 0, 0])
             stat[2] += 1
         if s.multi is not None:
             s.multi_error = True
+        if cmd is not None and cmd.name == "exec":
+            s.reset_transaction()
+            detail = message.split(" ", 1)[1] if message.startswith("ERR ") else message
+            message = "EXECABORT Transaction discarded because of: " + detail
         self._count_error(message)
         return ReplyError(message)
 
@@ -305,13 +310,16 @@ class Node:
             tick = (self._cron_last_tick // period + 1) * period
             while tick <= new_ms:
                 due = earliest_expiry(self)
-                if due is None or due > new_ms:
+                # A key with deadline `due` can be expired at the first tick
+                # strictly after it (keys expire when now > deadline).
+                ready = None if due is None else (due // period + 1) * period
+                if ready is None or ready > new_ms:
                     skipped = (new_ms - tick) // period + 1
                     self.stats.expired_stale_perc *= 0.95 ** skipped
                     tick += skipped * period
                     break
-                if due > tick:
-                    jump = (due - tick + period - 1) // period
+                if ready > tick:
+                    jump = (ready - tick) // period
                     self.stats.expired_stale_perc *= 0.95 ** jump
                     tick += jump * period
                     continue

@@ -166,6 +166,11 @@ class RequestParser:
     def _inline(self):
         buf, pos = self.buf, self.pos
         nl = buf.find(b"\n", pos)
+        # redis-server finds the newline with strchr(), which stops at a NUL
+        # byte: an inline line containing NUL never completes.
+        nul = buf.find(b"\0", pos, nl if nl >= 0 else len(buf))
+        if nul >= 0:
+            nl = -1
         if nl < 0:
             if len(buf) - pos > INLINE_MAX:
                 return ProtocolError("ERR Protocol error: too big inline request")
@@ -237,8 +242,8 @@ def split_args(line: bytes) -> Optional[List[bytes]]:
                 if i >= n:
                     break
                 c = line[i]
-                if c in b" \n\r\t\v\f":
-                    break
+                if c in b" \n\r\t\0":  # unlike the gaps between words, \v and \f
+                    break                 # do not end an unquoted word
                 if c == 34:
                     inq = True
                 elif c == 39:

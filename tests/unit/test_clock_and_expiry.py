@@ -26,7 +26,9 @@ def test_key_expires_when_time_is_advanced():
     r.node.clock.advance(29.4)
     assert r.get("session") == b"alice"
     assert r.ttl("session") == 1  # 600 ms left rounds to 1 s, as in Redis
-    r.node.clock.advance(0.6)
+    r.node.clock.advance(0.6)          # exactly at the deadline: still there
+    assert r.pttl("session") == 0 and r.get("session") == b"alice"
+    r.node.clock.advance(0.001)        # Redis expires a key once now > deadline
     assert r.get("session") is None
     assert r.ttl("session") == -2
 

@@ -10,7 +10,7 @@ def test_default_is_the_embedded_engine(monkeypatch):
     lab = engine.open_lab()
     assert lab.backend == "engine" and lab.is_embedded
     lab.client.set("k", "v", ex=5)
-    lab.advance(5)
+    lab.advance(5.001)
     assert lab.client.get("k") is None
     assert "embedded" in lab.describe()
 

@@ -1,0 +1,184 @@
+"""Fixtures for the differential tests: a real redis-server and the engine, side by side.
+
+Session-scoped servers (started once, reset between tests):
+
+``redis_server``   a real ``redis-server`` on a free loopback port, no persistence
+                   (``--save '' --appendonly no``). Missing binary: the test is
+                   skipped on a developer's machine and FAILS in CI (``CI=true``),
+                   via ``require_binary`` from tests/conftest.py.
+``engine_server``  the engine served over TCP on the wall clock:
+                   ``engine.serve(engine.Node(engine.WallClock()))``.
+
+Per test:
+
+``pair``           a :class:`differential.Pair` (one connection to each server)
+                   after both servers were reset: FLUSHALL, CONFIG RESETSTAT, every
+                   config value the suite may change put back, other clients
+                   disconnected. ``pair.assert_same("SET", "k", "v")`` is the one
+                   comparison helper.
+``fresh_engine``   a brand-new engine node served on its own port (for tests that
+                   need counters such as client ids to start from scratch).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+import engine  # noqa: E402
+from differential import TEST_PASSWORD, Pair  # noqa: E402
+from resp_client import ConnectionClosed, RespClient  # noqa: E402
+
+HOST = "127.0.0.1"
+#: Config parameters the suite may change, put back after every test. Values are
+#: read from each server at start-up, so both go back to their own defaults.
+RESET_PARAMS = ("maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor",
+                "lfu-decay-time", "hz", "timeout", "proto-max-bulk-len",
+                "active-expire-effort", "maxmemory-eviction-tenacity")
+
+
+class RunningServer:
+    """What a test needs to know about a server: its port (and a name)."""
+
+    def __init__(self, name: str, port: int, stop, defaults=None):
+        self.name, self.port, self._stop = name, port, stop
+        self.defaults = defaults or {}
+
+    def client(self) -> RespClient:
+        return RespClient(HOST, self.port)
+
+    def close(self) -> None:
+        self._stop()
+
+
+def _wait_for_ping(port: int, proc=None, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"redis-server exited with code {proc.returncode}")
+        try:
+            with RespClient(HOST, port, timeout=1) as c:
+                if c.call("PING").raw == b"+PONG\r\n":
+                    return
+        except (OSError, ConnectionClosed) as exc:
+            last = exc
+        time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not answer PING: {last}")
+
+
+def _read_defaults(port: int) -> dict:
+    with RespClient(HOST, port) as c:
+        values = {}
+        for name in RESET_PARAMS:
+            reply = c.call("CONFIG", "GET", name).py()
+            if isinstance(reply, dict) and name.encode() in reply:
+                values[name] = reply[name.encode()]
+        return values
+
+
+@pytest.fixture(scope="session")
+def redis_server(require_binary, free_port_factory):
+    path = require_binary("redis-server")
+    port = free_port_factory()
+    proc = subprocess.Popen(
+        [path, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
+         "--daemonize", "no", "--loglevel", "warning", "--protected-mode", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        _wait_for_ping(port, proc)
+    except Exception:
+        proc.kill()
+        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+        pytest.fail(f"could not start redis-server: {err}", pytrace=False)
+
+    def stop():
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    server = RunningServer("redis-server", port, stop, _read_defaults(port))
+    yield server
+    server.close()
+
+
+def serve_engine() -> RunningServer:
+    """A fresh engine node on the wall clock, served on a free port."""
+    srv = engine.serve(engine.Node(engine.WallClock()))
+    _wait_for_ping(srv.port)
+    server = RunningServer("engine", srv.port, srv.close, _read_defaults(srv.port))
+    server.tcp = srv
+    return server
+
+
+@pytest.fixture(scope="session")
+def engine_server():
+    server = serve_engine()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def fresh_engine():
+    server = serve_engine()
+    yield server
+    server.close()
+
+
+def reset_server(server: RunningServer) -> None:
+    """Put a server back the way a test expects to find it."""
+    with server.client() as c:
+        reply = c.call("PING")
+        if reply.raw.startswith(b"-NOAUTH"):
+            c.call("AUTH", TEST_PASSWORD)
+        c.call("CONFIG", "SET", "requirepass", "")
+        for name, value in server.defaults.items():
+            c.call("CONFIG", "SET", name, value)
+        c.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+        c.call("FLUSHALL")
+        c.call("CONFIG", "RESETSTAT")
+
+
+@pytest.fixture
+def servers(redis_server, engine_server):
+    """Both session servers, reset before and after the test."""
+    reset_server(redis_server)
+    reset_server(engine_server)
+    yield redis_server, engine_server
+    reset_server(redis_server)
+    reset_server(engine_server)
+
+
+@pytest.fixture
+def pair(servers):
+    real, eng = servers
+    p = Pair(real.port, eng.port, HOST)
+    p.engine_node = eng.tcp.node
+    yield p
+    p.close()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test here needs a real redis-server: mark it ``realserver``."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for item in items:
+        if str(item.fspath).startswith(here + os.sep):
+            item.add_marker(pytest.mark.realserver)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """Show the figures the tests collected (redis-benchmark requests per
+    second on both servers, how many generated sequences ran)."""
+    from differential import REPORT
+    for title, lines in REPORT.items():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)
