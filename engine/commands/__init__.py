@@ -14,3 +14,6 @@ Each command is a function ``handler(session, *args)`` registered with
 """
 from . import registry  # noqa: F401
 from . import connection, introspection, keys, server, strings, transactions  # noqa: F401
+from . import hashes  # noqa: F401
+from . import sets  # noqa: F401
+from . import zsets  # noqa: F401

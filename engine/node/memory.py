@@ -155,3 +155,16 @@ def table_size(count: int) -> int:
     if count == 0:
         return 0
     return max(4, 1 << (count - 1).bit_length()) * POINTER
+
+
+#: type name -> function(entry, config) -> bytes of the value (robj + payload).
+#: Each data-type module registers its own model here (strings are built in).
+SIZERS = {}
+
+
+def register_sizer(type_name: str):
+    """Decorator: ``@register_sizer("hash")`` declares how a type is counted."""
+    def decorate(fn):
+        SIZERS[type_name] = fn
+        return fn
+    return decorate

@@ -262,7 +262,11 @@ class Node:
         self.listeners.append(listener)
 
     def sizer(self, entry) -> int:
-        raise TypeError(f"no memory model for values of type {entry.type!r}")
+        """Bytes of a non-string value, from the model its type registered."""
+        model = memory.SIZERS.get(entry.type)
+        if model is None:
+            raise TypeError(f"no memory model for values of type {entry.type!r}")
+        return model(entry, self.config)
 
     # -- LRU / LFU bookkeeping -------------------------------------------------
     def touch_entry(self, e) -> None:

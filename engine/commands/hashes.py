@@ -1,0 +1,1 @@
+"""hashes commands — being written (issue #3); see the module docstring when filled in."""

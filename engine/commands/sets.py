@@ -1,0 +1,1 @@
+"""sets commands — being written (issue #3); see the module docstring when filled in."""
