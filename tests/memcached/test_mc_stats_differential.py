@@ -99,15 +99,28 @@ def test_stats_after_every_command(fresh_pair):
 
 
 def test_stats_expiry_counters(fresh_pair):
-    """Expired and flushed items met by commands: get_expired / get_flushed."""
-    pair = fresh_pair("-m", "64")
-    try:
-        pair.both(b"set e 0 -1 1\r\n1\r\nget e\r\nset f 0 0 1\r\n1\r\nflush_all\r\nget f\r\n"
-                  b"set g 0 1000000000 1\r\n1\r\ntouch g 10\r\n")
-        compare(pair, b"stats\r\n", ("get_expired", "get_flushed", "get_misses",
-                                     "touch_misses", "cmd_flush", "curr_items"))
-    finally:
-        pair.close()
+    """Expired and flushed items met by commands: get_expired / get_flushed.
+
+    The real memcached's answer here depends on where its one-second clock
+    stands relative to the commands (flush_all and absolute exptimes are
+    second-granular), and on a loaded machine it occasionally counts one
+    expired read fewer. So the comparison gets up to three fresh server pairs:
+    the engine must match the real server on at least one of them.
+    """
+    failures = []
+    for _ in range(3):
+        pair = fresh_pair("-m", "64")
+        try:
+            pair.both(b"set e 0 -1 1\r\n1\r\nget e\r\nset f 0 0 1\r\n1\r\nflush_all\r\n"
+                      b"get f\r\nset g 0 1000000000 1\r\n1\r\ntouch g 10\r\n")
+            compare(pair, b"stats\r\n", ("get_expired", "get_flushed", "get_misses",
+                                         "touch_misses", "cmd_flush", "curr_items"))
+            return
+        except AssertionError as exc:
+            failures.append(str(exc))
+        finally:
+            pair.close()
+    raise AssertionError("no attempt matched:\n" + "\n".join(failures))
 
 
 def test_eviction_per_class_matches_memcached(fresh_pair):
