@@ -139,6 +139,7 @@ class Node:
         if lfu != getattr(self, "lfu_enabled", lfu):
             self.eviction_pool.clear()  # scores of the old policy mean nothing now
         self.lfu_enabled = lfu
+        self.maxmemory = self.config["maxmemory"]
 
     # -- command execution ----------------------------------------------------
     def execute(self, session: Session, argv):
@@ -183,7 +184,7 @@ class Node:
                     "Command not allowed inside a transaction"))
             s.multi.append((cmd, args))
             return QUEUED
-        if self.config["maxmemory"]:
+        if self.maxmemory:
             # Like Redis, free memory before *any* command when over the limit;
             # only commands that may grow memory are refused if that fails.
             refusal = perform_evictions(self)
