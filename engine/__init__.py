@@ -28,6 +28,14 @@ The public surface (everything a notebook needs, nothing else):
 ``ReplyError``
     An error reply (``message`` holds Redis's exact text).
 
+Submodules imported on demand (not by ``import engine``):
+
+``engine.patterns``
+    Caching patterns over an SQLite catalogue with simulated latency, the
+    stampede simulation and eviction experiments (labs/02-caching-patterns).
+``engine.viz``
+    plotly figures and ipywidgets panels for the labs.
+
 Importing ``engine`` does not import Jupyter, plotly or ipywidgets.
 """
 from .clock import VirtualClock, WallClock

@@ -168,3 +168,180 @@ def register_sizer(type_name: str):
         SIZERS[type_name] = fn
         return fn
     return decorate
+
+
+# -- collections (hashes and sets) ---------------------------------------------
+# Redis 7.0 keeps small collections in one compact allocation and big ones in a
+# hash table. MEMORY USAGE reports, for each encoding:
+#
+# * listpack (small hashes): robj + the listpack's allocation. A listpack is a
+#   6-byte header, one entry per field and per value, and a 1-byte end mark;
+#   see :func:`listpack_entry_size`.
+# * intset (small sets of integers): robj + an 8-byte header + n × width,
+#   width being 2, 4 or 8 bytes (the widest member ever stored: it never
+#   shrinks back).
+# * hashtable: robj + the ``dict`` struct (56 bytes) + 8 bytes per bucket +
+#   per element a 24-byte dictEntry and its sds strings (Redis counts
+#   ``sizeof(dictEntry)``, not the allocator's 32).
+
+LISTPACK_OVERHEAD = 7      # 4-byte total length + 2-byte count + end byte
+DICT_STRUCT = 56           # sizeof(dict) in Redis 7.0
+INTSET_HEADER = 8          # encoding + length (uint32 each)
+
+
+def listpack_entry_size(value: bytes) -> int:
+    """Bytes of one listpack entry: encoding header + data + back-length.
+    Canonical integers are stored as integers (1 to 9 bytes), other strings
+    as a 1-, 2- or 5-byte length header followed by the bytes."""
+    n = len(value)
+    size = 0
+    if 0 < n <= 20 and value[:1] in b"-0123456789":
+        try:
+            i = int(value)
+        except ValueError:
+            i = None
+        if i is not None and b"%d" % i == value and -(2**63) <= i < 2**63:
+            if 0 <= i <= 127:
+                size = 1
+            elif -4096 <= i <= 4095:
+                size = 2
+            elif -32768 <= i <= 32767:
+                size = 3
+            elif -8388608 <= i <= 8388607:
+                size = 4
+            elif -(2**31) <= i < 2**31:
+                size = 5
+            else:
+                size = 9
+    if size == 0:
+        size = (1 if n < 64 else 2 if n < 4096 else 5) + n
+    if size <= 127:
+        back = 1
+    elif size < 16383:
+        back = 2
+    elif size < 2097151:
+        back = 3
+    elif size < 268435455:
+        back = 4
+    else:
+        back = 5
+    return size + back
+
+
+def listpack_size(entry_bytes: int) -> int:
+    """Allocation of a listpack whose entries take ``entry_bytes`` bytes."""
+    return alloc_size(LISTPACK_OVERHEAD + entry_bytes)
+
+
+def intset_width(value: int) -> int:
+    """Bytes per member an intset needs to hold ``value`` (2, 4 or 8)."""
+    if -32768 <= value <= 32767:
+        return 2
+    if -(2**31) <= value < 2**31:
+        return 4
+    return 8
+
+
+def intset_size(count: int, width: int) -> int:
+    return alloc_size(INTSET_HEADER + count * width)
+
+
+def dict_initial_size(count: int) -> int:
+    """Buckets of a dict pre-sized for ``count`` entries (dictExpand): the next
+    power of two, at least 4."""
+    size = 4
+    while size < count:
+        size <<= 1
+    return size
+
+
+def dict_size_after_add(size: int, used: int) -> int:
+    """Buckets after adding one entry to a dict holding ``used`` in ``size``
+    buckets: an empty table gets 4, a full one (used >= size) doubles."""
+    if size == 0:
+        return 4
+    if used >= size:
+        return dict_initial_size(used + 1)
+    return size
+
+
+def dict_size_after_delete(size: int, used: int) -> int:
+    """Buckets after a delete left ``used`` entries: below 10 % fill Redis
+    shrinks the table to fit (htNeedsResize + dictResize)."""
+    if size > 4 and used * 100 // size < 10:
+        return dict_initial_size(max(used, 4))
+    return size
+
+
+def hashtable_size(buckets: int, count: int, payload: int) -> int:
+    """robj + dict + bucket array + dictEntries + the elements' sds bytes."""
+    return ROBJ + DICT_STRUCT + buckets * POINTER + count * DICT_ENTRY + payload
+
+
+# -- listpack and skiplist (sorted sets; hashes and sets may share them) --------
+#: A listpack's fixed bytes: 4 (total bytes) + 2 (element count) + 1 (end marker).
+LISTPACK_OVERHEAD = 7
+
+
+def listpack_backlen(length: int) -> int:
+    """Bytes of an entry's back-length field (lpEncodeBacklen)."""
+    if length <= 127:
+        return 1
+    if length < 16383:
+        return 2
+    if length < 2097151:
+        return 3
+    if length < 268435455:
+        return 4
+    return 5
+
+
+def listpack_int_entry(value: int) -> int:
+    """Bytes of a listpack entry holding an integer (encoding + data + backlen)."""
+    if 0 <= value <= 127:
+        size = 1            # 7-bit unsigned
+    elif -4096 <= value <= 4095:
+        size = 2            # 13-bit
+    elif -32768 <= value <= 32767:
+        size = 3            # int16
+    elif -8388608 <= value <= 8388607:
+        size = 4            # int24
+    elif -2147483648 <= value <= 2147483647:
+        size = 5            # int32
+    else:
+        size = 9            # int64
+    return size + listpack_backlen(size)
+
+
+def listpack_entry(data: bytes) -> int:
+    """Bytes of a listpack entry for ``data``: strings that read as a canonical
+    64-bit integer are stored as integers (lpStringToInt64), others as strings
+    with a 1-, 2- or 5-byte header."""
+    from .keyspace import is_canonical_int  # local: keyspace imports this module
+    if is_canonical_int(data):
+        return listpack_int_entry(int(data))
+    n = len(data)
+    size = n + (1 if n < 64 else 2 if n < 4096 else 5)
+    return size + listpack_backlen(size)
+
+
+#: Redis 7.0 structure sizes (x86-64) used by the skiplist model.
+ZSET_STRUCT = 16          # struct zset: dict* + zskiplist*
+ZSKIPLIST_STRUCT = 32     # header*, tail*, length, level
+DICT_STRUCT = 56          # struct dict (7.0: type, 2 tables, 2 used, rehashidx, …)
+ZSKIPLIST_MAXLEVEL = 32
+
+
+def skiplist_node(level: int) -> int:
+    """A zskiplistNode with ``level`` levels: ele, score, backward + 16 bytes
+    (forward pointer and span) per level, rounded by the allocator."""
+    return alloc_size(24 + 16 * level)
+
+
+def dict_slots(count: int, current: int = 0) -> int:
+    """Buckets of a Redis dict after inserting up to ``count`` entries: it
+    starts at 4 and doubles when full (it does not shrink here)."""
+    slots = max(current, 4 if count else 0)
+    while slots < count:
+        slots *= 2
+    return slots

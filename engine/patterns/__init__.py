@@ -24,7 +24,8 @@ does not import plotly or ipywidgets (the figures live in ``engine.viz``).
 from .database import CatalogDatabase, LatencyModel, Meter
 from .caching import (MeteredCache, ReadThroughCache, WriteBehindCache, cache_aside_get,
                       ttl_with_jitter, write_around, write_invalidate, write_through)
-from .simulate import PATTERNS, RunResult, Workload, make_workload, run_pattern, run_sandbox
+from .simulate import (PATTERNS, RunResult, Window, Workload, make_workload, percentile,
+                       run_pattern, run_sandbox)
 from .stampede import (FIXES, StampedeResult, release_lock, should_recompute_early,
                        simulate_stampede, try_lock)
 from .policies import (EVICTION_POLICIES, LruRun, PolicyResult, compare_policies, exact_lru,
@@ -32,6 +33,7 @@ from .policies import (EVICTION_POLICIES, LruRun, PolicyResult, compare_policies
 
 __all__ = ["CatalogDatabase", "LatencyModel", "Meter", "MeteredCache", "ReadThroughCache",
            "WriteBehindCache", "cache_aside_get", "ttl_with_jitter", "write_around",
+           "Window", "percentile",
            "write_invalidate", "write_through", "PATTERNS", "RunResult", "Workload",
            "make_workload", "run_pattern", "run_sandbox", "FIXES", "StampedeResult",
            "release_lock", "should_recompute_early", "simulate_stampede", "try_lock",

@@ -72,6 +72,12 @@ class LatencyModel:
             extra += self.slow_ms
         return round(base + extra, 3)
 
+    def sample(self, kind: str = "read", n: int = 1000, seed: int = 0) -> List[float]:
+        """``n`` query costs from a fresh generator seeded with ``seed`` (for
+        looking at the distribution; the database keeps its own generator)."""
+        rng = random.Random(seed)
+        return [self.cost(kind, rng) for _ in range(n)]
+
 
 class Meter:
     """Simulated time spent, in milliseconds.

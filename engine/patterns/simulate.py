@@ -301,7 +301,7 @@ def run_pattern(pattern: str, client, db: CatalogDatabase, workload: Workload, *
 
 def run_sandbox(pattern: str = "cache-aside", *, cache_keys: int = 100, ttl: Optional[int] = 30,
                 policy: str = "allkeys-lru", skew: float = 1.0, n_keys: int = 300,
-                n_requests: int = 800, write_fraction: float = 0.1, rate: float = 20.0,
+                n_requests: int = 400, write_fraction: float = 0.1, rate: float = 20.0,
                 window_s: float = 5.0, seed: int = 0,
                 progress: Optional[Callable[[int, int], None]] = None) -> RunResult:
     """One small, self-contained run on a *private* embedded node (never the

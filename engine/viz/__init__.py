@@ -13,21 +13,37 @@ Modules
                               :class:`~engine.viz.widgets.PatternPanel`
 
 Helpers (light: they import only IPython, when called)
-    ``show(fig)``          display a figure the way every lab does, so it renders
-                           both in JupyterLab and in HTML exports
+    ``show(fig)``          display a figure so it renders both in JupyterLab and
+                           in HTML exports (``mime_bundle(fig)`` is the data)
     ``show_source(*objs)`` display the real source of functions/classes
     ``table(rows)``        display a list of dicts as a Markdown table
 """
 from __future__ import annotations
 
-#: The renderer the labs use: JupyterLab's plotly MIME type, plus an HTML copy
-#: (plotly.js from its CDN) for exports and classic notebook viewers.
-RENDERER = "plotly_mimetype+notebook_connected"
+def mime_bundle(fig) -> dict:
+    """The display data for a plotly figure: plotly's own MIME type (drawn by
+    JupyterLab) plus a self-contained HTML copy that loads plotly.js from its
+    CDN (for HTML exports and other viewers).
+
+    Built directly rather than through ``fig.show()``: plotly's renderer
+    machinery imports nbformat and, through it, jsonschema's format checkers,
+    which costs seconds on a fresh kernel — too much for labs that must run
+    headless in a few seconds.
+    """
+    import json
+    import plotly.io as pio
+    payload = json.loads(pio.to_json(fig, validate=False))
+    payload["config"] = {"plotlyServerURL": "https://plot.ly"}
+    title = (fig.layout.title.text or "figure") if fig.layout.title else "figure"
+    return {"application/vnd.plotly.v1+json": payload,
+            "text/html": pio.to_html(fig, include_plotlyjs="cdn", full_html=False),
+            "text/plain": f"<plotly figure: {title}>"}
 
 
 def show(fig) -> None:
-    """Display a plotly figure with the labs' renderer."""
-    fig.show(renderer=RENDERER)
+    """Display a plotly figure (see :func:`mime_bundle`)."""
+    from IPython.display import display
+    display(mime_bundle(fig), raw=True)
 
 
 def show_source(*objects) -> None:

@@ -3,8 +3,7 @@
 nothing is displayed here (use :func:`engine.viz.show`)."""
 from __future__ import annotations
 
-import random
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, Optional, Sequence
 
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -35,8 +34,7 @@ def latency_model_figure(model: Optional[LatencyModel] = None, n: int = 5000,
                          seed: int = 0) -> go.Figure:
     """A histogram of ``n`` simulated database reads, with p50 and p99 marked."""
     model = model or LatencyModel()
-    rng = random.Random(seed)
-    costs = [model.cost("read", rng) for _ in range(n)]
+    costs = model.sample("read", n=n, seed=seed)
     p50, p99 = percentile(costs, 50), percentile(costs, 99)
     fig = go.Figure(go.Histogram(x=costs, nbinsx=80, name="database reads",
                                  marker_color="#7f7f7f"))
@@ -59,12 +57,13 @@ def timeline_figure(results: Sequence[RunResult], title: str = "Caching patterns
     for i, res in enumerate(results):
         color = _color(res.pattern, i)
         t = [w.t_end_s for w in res.windows]
+        dash = "dash" if i and res.pattern == "read-through" else None   # drawn over cache-aside
         fig.add_trace(go.Scatter(x=t, y=[w.hit_ratio for w in res.windows], mode="lines+markers",
                                  name=res.pattern, legendgroup=res.pattern,
-                                 line=dict(color=color)), row=1, col=1)
+                                 line=dict(color=color, dash=dash)), row=1, col=1)
         fig.add_trace(go.Scatter(x=t, y=[w.db_qps for w in res.windows], mode="lines",
                                  name=res.pattern, legendgroup=res.pattern, showlegend=False,
-                                 line=dict(color=color)), row=2, col=1)
+                                 line=dict(color=color, dash=dash)), row=2, col=1)
         fig.add_trace(go.Scatter(x=t, y=[w.p50_ms for w in res.windows], mode="lines",
                                  name=f"{res.pattern} p50", legendgroup=res.pattern,
                                  showlegend=False, line=dict(color=color)), row=3, col=1)
@@ -118,8 +117,6 @@ def stampede_figure(results: Iterable[StampedeResult],
     return fig
 
 
-_STATE_NAMES = {OLD_KEPT: "old key, kept", OLD_EVICTED: "old key, evicted",
-                NEW_KEPT: "new key, kept", NEW_EVICTED: "new key, evicted"}
 _STATE_COLORS = {OLD_KEPT: "#7f7f7f", OLD_EVICTED: "#e0e0e0", NEW_KEPT: "#2ca02c",
                  NEW_EVICTED: "#d62728"}
 
@@ -140,32 +137,41 @@ def lru_grid_figure(runs: Sequence[LruRun], columns: int = 50) -> go.Figure:
         cells = run.grid()
         rows = [cells[i:i + columns] for i in range(0, len(cells), columns)]
         rows[-1] = rows[-1] + [None] * (columns - len(rows[-1]))
-        text = [[_STATE_NAMES.get(v, "") for v in row] for row in rows]
         fig.add_trace(go.Heatmap(z=[[None if v is None else v + 0.5 for v in row]
                                     for row in rows],
                                  zmin=0, zmax=4, colorscale=scale, showscale=False,
-                                 text=text, hovertemplate="%{text}<extra></extra>",
-                                 xgap=1, ygap=1), row=1, col=c)
-        fig.update_yaxes(autorange="reversed", showticklabels=False, row=1, col=c)
-        fig.update_xaxes(showticklabels=False, row=1, col=c)
+                                 hoverinfo="skip", xgap=1, ygap=1), row=1, col=c)
+    fig.update_yaxes(autorange="reversed", showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    fig.add_annotation(text="light grey: old key evicted · dark grey: old key kept · "
+                            "green: new key kept · red: new key evicted",
+                       xref="paper", yref="paper", x=0.5, y=-0.08, showarrow=False)
     fig.update_layout(title="Which keys did allkeys-lru evict? (top = idlest keys; "
                             "bottom rows = keys added last)",
                       height=430, template=TEMPLATE, margin=dict(t=110))
     return fig
 
 
-def lru_quality_figure(runs: Sequence[LruRun]) -> go.Figure:
-    """Share of evictions that exact LRU would also have made, per samples value."""
+def lru_quality_figure(runs: Sequence[LruRun], marks: Optional[Dict[int, str]] = None
+                       ) -> go.Figure:
+    """Share of evictions that exact LRU would also have made, per samples
+    value; ``marks`` labels some samples values (e.g. a service's default)."""
     runs = [r for r in runs if r.samples is not None]
     fig = go.Figure(go.Scatter(
         x=[r.samples for r in runs], y=[r.agreement for r in runs], mode="lines+markers+text",
-        text=[f"{r.agreement:.0%}" for r in runs], textposition="top center",
-        line=dict(color="#1f77b4")))
-    fig.add_hline(y=1.0, line_dash="dash", annotation_text="exact LRU")
+        text=[f"{r.agreement:.0%}" for r in runs], textposition="bottom right",
+        line=dict(color="#1f77b4"), name="approximated LRU"))
+    fig.add_hline(y=1.0, line_dash="dash", annotation_text="exact LRU",
+                  annotation_position="top left")
+    for i, (samples, label) in enumerate(sorted((marks or {}).items())):
+        fig.add_vline(x=samples, line_dash="dot", line_color="#7f7f7f", annotation_text=label,
+                      annotation_position="bottom right" if i % 2 == 0 else "top right")
     fig.update_layout(title="More samples, closer to exact LRU",
-                      xaxis_title="maxmemory-samples", yaxis_title="evictions exact LRU agrees with",
-                      yaxis=dict(range=[0, 1.1], tickformat=".0%"), height=350,
-                      template=TEMPLATE)
+                      xaxis=dict(title="maxmemory-samples", tickvals=[r.samples for r in runs],
+                                 range=[0, max([r.samples for r in runs] or [10]) + 1]),
+                      yaxis=dict(title="evictions exact LRU would also make",
+                                 range=[0, 1.1], tickformat=".0%"),
+                      height=350, template=TEMPLATE)
     return fig
 
 

@@ -11,6 +11,7 @@ from typing import Callable, Optional
 import ipywidgets as widgets
 from IPython.display import display
 
+from . import mime_bundle
 from .patterns import timeline_figure
 
 __all__ = ["ProgressBar", "PatternPanel"]
@@ -107,8 +108,10 @@ class PatternPanel:
                              + (f" · OOM {result.cache_errors}" if result.cache_errors else ""))
         fig = timeline_figure([result], title=", ".join(f"{k}={v}" for k, v in settings.items()))
         fig.update_layout(height=560)
-        self.output.outputs = ()               # replace the previous figure
-        self.output.append_display_data(fig)   # kept in the widget's state (works headless)
+        # Replace the previous figure; set on the widget itself (not captured
+        # with `with output:`), so it is in the widget's state even headless.
+        self.output.outputs = ({"output_type": "display_data", "data": mime_bundle(fig),
+                                "metadata": {}},)
         return result
 
     def display(self) -> "PatternPanel":
