@@ -101,9 +101,10 @@ PARAMS: Dict[str, Param] = {p.name: p for p in (
     Param("timeout", 0, "int"),
     Param("proto-max-bulk-len", 512 * 1024 * 1024, "memory"),
     Param("maxclients", 10000, "int", bounds=(1, INT_MAX)),
-    # Encoding thresholds (Redis 7.0 defaults): small collections are stored
+    # Encoding thresholds (redis-server 7.0 compiled defaults — redis.conf ships
+    # 128 for hash-max-listpack-entries): small collections are stored
     # compactly (listpack / intset) until one of these limits is crossed.
-    Param("hash-max-listpack-entries", 128, "int", bounds=(0, LLONG_MAX)),
+    Param("hash-max-listpack-entries", 512, "int", bounds=(0, LLONG_MAX)),
     Param("hash-max-listpack-value", 64, "int", bounds=(0, LLONG_MAX)),
     Param("list-max-listpack-size", -2, "int", bounds=(-(2**31), INT_MAX)),
     Param("list-compress-depth", 0, "int"),
