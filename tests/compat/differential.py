@@ -352,11 +352,11 @@ class ListKey(Step):
 
 
 def inject_list(node, db_index: int, key: bytes, items) -> None:
+    from engine.node import memory
     from engine.node.keyspace import Entry
-    if getattr(node, "_compat_sizer", None) is None:
-        # The node has no memory model for lists yet: give it a flat one.
-        node._compat_sizer = True
-        node.sizer = lambda entry: 16 + sum(len(x) + 11 for x in entry.value)
+    # Until the engine has lists, give the type a flat memory model — for
+    # lists only, so other types keep their real models on this node.
+    memory.SIZERS.setdefault("list", lambda entry, config: 16 + sum(len(x) + 11 for x in entry.value))
     key = key if isinstance(key, bytes) else key.encode()
     with node.lock:
         node.now = node.clock.now_ms()
