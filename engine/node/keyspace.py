@@ -125,8 +125,11 @@ class Database:
             node.stats.keyspace_misses += 1
             return None
         node.stats.keyspace_hits += 1
-        if touch:
-            node.touch_entry(e)
+        if touch:  # (Node.touch_entry, inlined: this is the hottest path)
+            if node.lfu_enabled:
+                node.lfu_access(e)
+            else:
+                e.lru = node.now
         return e
 
     def write(self, key: bytes) -> Optional[Entry]:
