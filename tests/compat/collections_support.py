@@ -201,7 +201,7 @@ def memory_pair(redis_server, fresh_engine):
     memory models; the session engine may have had a stand-in list model
     installed by ``ListKey``), both servers with hash-max-listpack-entries 128."""
     from differential import Pair
-    from conftest import reset_server
+    from differential import reset_server
     reset_server(redis_server)
     with redis_server.client() as c:
         saved = {n: _get(c, n) for n in COLLECTION_PARAMS}

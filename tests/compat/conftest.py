@@ -31,7 +31,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 import engine  # noqa: E402
-from differential import TEST_PASSWORD, Pair  # noqa: E402
+from differential import TEST_PASSWORD, Pair, reset_server  # noqa: E402
 from resp_client import ConnectionClosed, RespClient  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -131,20 +131,6 @@ def fresh_engine():
     server = serve_engine()
     yield server
     server.close()
-
-
-def reset_server(server: RunningServer) -> None:
-    """Put a server back the way a test expects to find it."""
-    with server.client() as c:
-        reply = c.call("PING")
-        if reply.raw.startswith(b"-NOAUTH"):
-            c.call("AUTH", TEST_PASSWORD)
-        c.call("CONFIG", "SET", "requirepass", "")
-        for name, value in server.defaults.items():
-            c.call("CONFIG", "SET", name, value)
-        c.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
-        c.call("FLUSHALL")
-        c.call("CONFIG", "RESETSTAT")
 
 
 @pytest.fixture

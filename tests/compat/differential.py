@@ -368,3 +368,19 @@ def inject_list(node, db_index: int, key: bytes, items) -> None:
             db.resized(key, e)
         else:
             db.store(key, Entry(list(items), "list", "quicklist"))
+
+
+def reset_server(server) -> None:
+    """Put a server back the way a test expects to find it. (Lives here, not in
+    conftest.py: several test folders have a conftest, so "from conftest import"
+    is ambiguous when the whole suite runs.)"""
+    with server.client() as c:
+        reply = c.call("PING")
+        if reply.raw.startswith(b"-NOAUTH"):
+            c.call("AUTH", TEST_PASSWORD)
+        c.call("CONFIG", "SET", "requirepass", "")
+        for name, value in server.defaults.items():
+            c.call("CONFIG", "SET", name, value)
+        c.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
+        c.call("FLUSHALL")
+        c.call("CONFIG", "RESETSTAT")

@@ -490,7 +490,7 @@ MEMORY_REPORT = []
 
 @pytest.mark.parametrize("shape", MEMORY_SHAPES, ids=[s[0] for s in MEMORY_SHAPES])
 def test_memory_usage(redis_server, fresh_engine, shape):
-    from conftest import reset_server
+    from differential import reset_server
     from differential import REPORT
     name, members, score, entries = shape
     reset_server(redis_server)
