@@ -17,3 +17,4 @@ from . import connection, introspection, keys, server, strings, transactions  # 
 from . import hashes  # noqa: F401
 from . import sets  # noqa: F401
 from . import zsets  # noqa: F401
+from . import lists  # noqa: F401

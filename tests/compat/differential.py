@@ -32,9 +32,9 @@ the reason it exists:
                     container subcommands are not implemented yet), see
                     assert_same_command_info.
 
-Non-string keys: the engine has no lists yet, so :class:`ListKey` makes a list
-with RPUSH on redis-server and injects an entry of type ``list`` straight into
-the engine's keyspace; every WRONGTYPE path can then be compared exactly.
+Non-string keys: :class:`ListKey` makes a list with a real RPUSH on both
+servers (engine/commands/lists.py), so every WRONGTYPE path can be compared
+exactly.
 """
 from __future__ import annotations
 
@@ -332,42 +332,42 @@ def run_case(pair: "Pair", steps) -> None:
 
 
 class ListKey(Step):
-    """Create a list key on both servers (for WRONGTYPE cases).
-
-    The engine does not implement lists yet, so on the engine side the key is
-    injected straight into the keyspace (under the node's lock) as an entry of
-    type ``list``; the real server gets ``RPUSH``. Commands that only look at a
-    key's type (every WRONGTYPE path, TYPE, EXISTS, DEL, RENAME…) can then be
-    compared exactly."""
+    """Create a list key on both servers (for WRONGTYPE cases): ``RPUSH key
+    items…`` (default one element, ``x``) on both, in database ``db``, through
+    a side connection so the pair's selected database is untouched. The
+    replies must agree."""
 
     def __init__(self, key: str, *items: str, db: int = 0):
         super().__init__(["RPUSH", key, *(items or ("x",))])
         self.db = db
 
     def run(self, pair: "Pair") -> Reply:
-        real = pair.real.call(*self.args)
+        side = pair.connect()
+        if self.db:
+            side.both("SELECT", str(self.db))
+        real, eng = side.both(*self.args)
+        compare(self.args, real, eng)
         assert real.kind == ":", real
-        inject_list(pair.engine_node, self.db, self.args[1], list(self.args[2:]))
         return real
 
 
 def inject_list(node, db_index: int, key: bytes, items) -> None:
-    from engine.node import memory
-    from engine.node.keyspace import Entry
-    # Until the engine has lists, give the type a flat memory model — for
-    # lists only, so other types keep their real models on this node.
-    memory.SIZERS.setdefault("list", lambda entry, config: 16 + sum(len(x) + 11 for x in entry.value))
+    """Create or extend a list in the engine's keyspace directly (kept for
+    callers outside the pair); uses the engine's own list model."""
+    from engine.commands.lists import TAIL, new_list
     key = key if isinstance(key, bytes) else key.encode()
     with node.lock:
         node.now = node.clock.now_ms()
         db = node.dbs[db_index]
         e = db.find(key)
-        if e is not None:
-            assert e.type == "list", f"{key!r} exists as {e.type}"
-            e.value.extend(items)
-            db.resized(key, e)
-        else:
-            db.store(key, Entry(list(items), "list", "quicklist"))
+        if e is None:
+            e = new_list()
+            db.store(key, e)
+        assert e.type == "list", f"{key!r} exists as {e.type}"
+        fill = node.config["list-max-listpack-size"]
+        for item in items:
+            e.value.push(item if isinstance(item, bytes) else item.encode(), TAIL, fill)
+        db.resized(key, e)
 
 
 def reset_server(server) -> None:

@@ -2,7 +2,7 @@
 
 Each case is a short command sequence run on both servers in lock step (see
 differential.py); the id says what it checks. Non-string keys are lists made
-with ``ListKey`` (RPUSH on redis-server, injected into the engine's keyspace).
+with ``ListKey`` (RPUSH on both servers).
 TTLs are large so TTL matches exactly; absolute deadlines (EXAT/PXAT) are
 checked with EXPIRETIME/PEXPIRETIME, which are exact.
 """
