@@ -129,17 +129,11 @@ def hash_delete(e: Entry, field: bytes) -> bool:
 
 def _read(s, key: bytes):
     """The hash at ``key`` for a read command (lookupKeyRead), or None."""
-    e = s.db.read(key)
-    if e is not None and e.type != "hash":
-        raise ReplyError(errors.WRONGTYPE)
-    return e
+    return s.db.read_as(key, "hash")
 
 
 def _write(s, key: bytes):
-    e = s.db.write(key)
-    if e is not None and e.type != "hash":
-        raise ReplyError(errors.WRONGTYPE)
-    return e
+    return s.db.write_as(key, "hash")
 
 
 def _write_or_create(s, key: bytes) -> Entry:
@@ -163,10 +157,7 @@ def _try_conversion(e: Entry, args, config) -> None:
 
 def _done(s, key: bytes, e: Entry) -> None:
     """After an in-place change: delete an emptied hash, else re-measure it."""
-    if not e.value:
-        s.db.delete(key)
-    else:
-        s.db.resized(key, e)
+    s.db.settle(key, e)
 
 
 _HSET_DOC = ("O(1) for each field/value pair added, so O(N) to add N field/value pairs "

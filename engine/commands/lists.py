@@ -282,24 +282,15 @@ def new_list() -> Entry:
 
 
 def _read(s, key: bytes):
-    e = s.db.read(key)
-    if e is not None and e.type != "list":
-        raise ReplyError(errors.WRONGTYPE)
-    return e
+    return s.db.read_as(key, "list")
 
 
 def _write(s, key: bytes):
-    e = s.db.write(key)
-    if e is not None and e.type != "list":
-        raise ReplyError(errors.WRONGTYPE)
-    return e
+    return s.db.write_as(key, "list")
 
 
 def _done(s, key: bytes, e: Entry) -> None:
-    if not e.value:
-        s.db.delete(key)
-    else:
-        s.db.resized(key, e)
+    s.db.settle(key, e)
 
 
 def _where(raw: bytes) -> int:

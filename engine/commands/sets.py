@@ -144,24 +144,15 @@ def members(e: Entry) -> list:
 
 
 def _read(s, key: bytes):
-    e = s.db.read(key)
-    if e is not None and e.type != "set":
-        raise ReplyError(errors.WRONGTYPE)
-    return e
+    return s.db.read_as(key, "set")
 
 
 def _write(s, key: bytes):
-    e = s.db.write(key)
-    if e is not None and e.type != "set":
-        raise ReplyError(errors.WRONGTYPE)
-    return e
+    return s.db.write_as(key, "set")
 
 
 def _done(s, key: bytes, e: Entry) -> None:
-    if not e.value:
-        s.db.delete(key)
-    else:
-        s.db.resized(key, e)
+    s.db.settle(key, e)
 
 
 @command("sadd", arity=-3, flags="write denyoom fast", acl="set", keys=(1, 1, 1),

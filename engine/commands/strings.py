@@ -22,19 +22,12 @@ MAX_STRING = 512 * 1024 * 1024
 
 def read_string(s, key: bytes):
     """The string at ``key`` for a read command (None if missing)."""
-    e = s.db.read(key)
-    if e is None:
-        return None
-    if e.type != "string":
-        raise ReplyError(errors.WRONGTYPE)
-    return e.value
+    e = s.db.read_as(key, "string")
+    return None if e is None else e.value
 
 
 def _write_string(s, key: bytes):
-    e = s.db.write(key)
-    if e is not None and e.type != "string":
-        raise ReplyError(errors.WRONGTYPE)
-    return e
+    return s.db.write_as(key, "string")
 
 
 # -- expiry options shared by SET and GETEX ------------------------------------

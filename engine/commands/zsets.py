@@ -508,12 +508,12 @@ def _check(e: Optional[Entry]) -> Optional[Entry]:
 
 def _read(s, key) -> Optional[Entry]:
     """lookupKeyRead + type check: counts a keyspace hit or miss."""
-    return _check(s.db.read(key))
+    return s.db.read_as(key, "zset")
 
 
 def _write(s, key) -> Optional[Entry]:
     """lookupKeyWrite + type check: no hit/miss statistics."""
-    return _check(s.db.write(key))
+    return s.db.write_as(key, "zset")
 
 
 def _save(s, key, e: Entry) -> None:

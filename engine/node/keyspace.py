@@ -21,6 +21,8 @@ import heapq
 import re
 from typing import TYPE_CHECKING, Dict, List, Optional
 
+from .. import errors
+from ..protocol.replies import ReplyError
 from . import memory
 from .dictscan import BucketIndex
 
@@ -142,6 +144,30 @@ class Database:
                 return None
             self.node.touch_entry(e)
         return e
+
+    def read_as(self, key: bytes, type_: str, touch: bool = True) -> Optional[Entry]:
+        """:meth:`read` for a command that works on one type: WRONGTYPE if the
+        key holds a value of another type, None if it is missing."""
+        e = self.read(key, touch)
+        if e is not None and e.type != type_:
+            raise ReplyError(errors.WRONGTYPE)
+        return e
+
+    def write_as(self, key: bytes, type_: str) -> Optional[Entry]:
+        """:meth:`write` for a command that works on one type (WRONGTYPE otherwise)."""
+        e = self.write(key)
+        if e is not None and e.type != type_:
+            raise ReplyError(errors.WRONGTYPE)
+        return e
+
+    def settle(self, key: bytes, e: Entry) -> None:
+        """After a collection changed in place: an emptied collection
+        disappears (Redis never keeps empty lists, sets, hashes or zsets),
+        otherwise its size is recounted."""
+        if not e.value:
+            self.delete(key)
+        else:
+            self.resized(key, e)
 
     def exists(self, key: bytes) -> bool:
         return self.find(key) is not None
