@@ -42,12 +42,7 @@ class _RespConnection(asyncio.Protocol):
 
     def connection_made(self, transport) -> None:
         self.transport = transport
-        sock = transport.get_extra_info("socket")
-        if sock is not None:
-            try:
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:
-                pass
+        set_nodelay(transport)
         peer = transport.get_extra_info("peername") or ("?", 0)
         local = transport.get_extra_info("sockname") or ("?", 0)
         node = self.node
@@ -98,10 +93,32 @@ class _RespConnection(asyncio.Protocol):
             self.node.close_session(self.session)
 
 
-class Server:
-    """A node served over TCP from a background thread (see :func:`serve`)."""
+def set_nodelay(transport) -> None:
+    """Send replies at once (no Nagle delay): request/response traffic of small
+    packets is exactly what Nagle's algorithm slows down."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
 
-    def __init__(self, node: Node, host: str = "127.0.0.1", port: int = 0):
+
+class BackgroundServer:
+    """A node served over TCP by an asyncio loop in a daemon thread.
+
+    The lifecycle shared by every face of the engine that listens on a port
+    (RESP here, memcached's text protocol in engine.memcached.server):
+    subclasses name their ``protocol_class`` (an asyncio.Protocol built with
+    the server) and may hook ``on_bound`` / ``on_shutdown`` (run on the loop).
+    """
+
+    protocol_class = None
+    backlog = 511
+    scheme = "tcp"
+    thread_name = "engine-serve"
+
+    def __init__(self, node, host: str = "127.0.0.1", port: int = 0):
         self.node = node
         self.host = host
         self.requested_port = port
@@ -112,13 +129,12 @@ class Server:
         self._thread: Optional[threading.Thread] = None
         self._ready = threading.Event()
         self._error: Optional[BaseException] = None
-        self._cron_handle = None
 
     # -- lifecycle -----------------------------------------------------------
-    def start(self) -> "Server":
+    def start(self):
         """Start serving in a daemon thread; returns once the port is bound."""
-        self._thread = threading.Thread(target=self._run, name=f"engine-serve-{self.node.name}",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, daemon=True,
+                                        name=f"{self.thread_name}-{self.node.name}")
         self._thread.start()
         self._ready.wait(10)
         if self._error is not None:
@@ -143,28 +159,17 @@ class Server:
 
     async def _bind(self) -> None:
         self._server = await self.loop.create_server(
-            lambda: _RespConnection(self), self.host, self.requested_port,
-            reuse_address=True, backlog=511)
+            lambda: self.protocol_class(self), self.host, self.requested_port,
+            reuse_address=True, backlog=self.backlog)
         self.port = self._server.sockets[0].getsockname()[1]
-        if self.node.port == 6379 or self.node.port != self.port:
-            self.node.port = self.port
-        self._schedule_cron()
+        self.node.port = self.port  # what INFO / stats report as the port
+        self.on_bound()
 
-    def _schedule_cron(self) -> None:
-        # Periodic work follows the node's clock: on a virtual clock it runs
-        # when the lab advances time (clock tickers), never on a real timer,
-        # so serving a simulated node keeps it deterministic.
-        if not self.node.clock.is_wall:
-            return
-        interval = 1.0 / self.node.config["hz"]
-        self._cron_handle = self.loop.call_later(interval, self._cron)
+    def on_bound(self) -> None:
+        """Runs on the loop once the port is bound."""
 
-    def _cron(self) -> None:
-        try:
-            self.node.cron()
-        except Exception:  # periodic work must never stop the server
-            log.exception("cron failed")
-        self._schedule_cron()
+    def on_shutdown(self) -> None:
+        """Runs on the loop when close() begins."""
 
     def close(self) -> None:
         """Stop accepting, drop every connection, stop the thread."""
@@ -173,8 +178,7 @@ class Server:
             return
 
         def shutdown():
-            if self._cron_handle is not None:
-                self._cron_handle.cancel()
+            self.on_shutdown()
             if self._server is not None:
                 self._server.close()
             for conn in list(self.connections):
@@ -203,16 +207,50 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"redis://{self.host}:{self.port}"
+        return f"{self.scheme}://{self.host}:{self.port}"
 
-    def __enter__(self) -> "Server":
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
 
     def __repr__(self) -> str:
-        return f"Server({self.host}:{self.port}, node={self.node.name!r})"
+        return f"{type(self).__name__}({self.host}:{self.port}, node={self.node.name!r})"
+
+
+class Server(BackgroundServer):
+    """A node served over RESP2/RESP3 (see :func:`serve`)."""
+
+    protocol_class = _RespConnection
+    scheme = "redis"
+
+    def __init__(self, node: Node, host: str = "127.0.0.1", port: int = 0):
+        super().__init__(node, host, port)
+        self._cron_handle = None
+
+    def on_bound(self) -> None:
+        self._schedule_cron()
+
+    def on_shutdown(self) -> None:
+        if self._cron_handle is not None:
+            self._cron_handle.cancel()
+
+    def _schedule_cron(self) -> None:
+        # Periodic work follows the node's clock: on a virtual clock it runs
+        # when the lab advances time (clock tickers), never on a real timer,
+        # so serving a simulated node keeps it deterministic.
+        if not self.node.clock.is_wall:
+            return
+        interval = 1.0 / self.node.config["hz"]
+        self._cron_handle = self.loop.call_later(interval, self._cron)
+
+    def _cron(self) -> None:
+        try:
+            self.node.cron()
+        except Exception:  # periodic work must never stop the server
+            log.exception("cron failed")
+        self._schedule_cron()
 
 
 def serve(node: Optional[Node] = None, host: str = "127.0.0.1", port: int = 0) -> Server:
