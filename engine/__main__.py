@@ -46,26 +46,35 @@ def main(argv=None) -> int:
     mc.add_argument("-I", "--max-item-size", default="1m", metavar="SIZE",
                     help="largest item, e.g. 1m or 2m (default 1m; at least 512k)")
     args = parser.parse_args(argv)
+    if not 0 <= args.port <= 65535:
+        parser.error(f"--port must be between 0 and 65535, got {args.port}")
     if args.cmd == "memcached":
         return _memcached(parser, args)
 
-    if not 0 <= args.port <= 65535:
-        parser.error(f"--port must be between 0 and 65535, got {args.port}")
     try:
         node = Node(WallClock(), port=args.port or 6379, requirepass=args.requirepass,
                     maxmemory=args.maxmemory)
     except Exception as exc:  # a bad --maxmemory, for instance
         parser.error(str(exc))
-    server = Server(node, args.host, args.port)
+    return _serve_in_foreground(Server(node, args.host, args.port),
+                                f"Redis {REDIS_VERSION} semantics")
+
+
+def _stop_on_sigterm(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM stops the server the way Ctrl-C does
+
+
+def _serve_in_foreground(server, semantics: str) -> int:
+    """Start ``server``, announce it, and serve until SIGINT/SIGTERM."""
     try:
         server.start()
     except OSError as exc:
-        print(f"Could not listen on {args.host}:{args.port}: {exc.strerror or exc}",
-              file=sys.stderr)
+        print(f"Could not listen on {server.host}:{server.requested_port}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
         return 1
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    print(f"ElastiCache Lab engine (Redis {REDIS_VERSION} semantics)", flush=True)
-    print(f"Ready to accept connections on {args.host}:{server.port}", flush=True)
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    print(f"ElastiCache Lab engine ({semantics})", flush=True)
+    print(f"Ready to accept connections on {server.host}:{server.port}", flush=True)
     server.serve_forever()
     print("Server stopped.", flush=True)
     return 0
@@ -76,8 +85,6 @@ def _memcached(parser, args) -> int:
     from .memcached.server import MemcachedServer
     from .memcached.stats import VERSION
 
-    if not 0 <= args.port <= 65535:
-        parser.error(f"--port must be between 0 and 65535, got {args.port}")
     size = args.max_item_size.strip().lower()
     units = {"k": 1024, "m": 1024 * 1024}
     try:
@@ -86,19 +93,8 @@ def _memcached(parser, args) -> int:
                              item_size_max=item_size_max, port=args.port or 11211)
     except (ValueError, IndexError) as exc:
         parser.error(f"bad -m/-I: {exc}")
-    server = MemcachedServer(node, args.host, args.port)
-    try:
-        server.start()
-    except OSError as exc:
-        print(f"Could not listen on {args.host}:{args.port}: {exc.strerror or exc}",
-              file=sys.stderr)
-        return 1
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    print(f"ElastiCache Lab engine (memcached {VERSION} semantics)", flush=True)
-    print(f"Ready to accept connections on {args.host}:{server.port}", flush=True)
-    server.serve_forever()
-    print("Server stopped.", flush=True)
-    return 0
+    return _serve_in_foreground(MemcachedServer(node, args.host, args.port),
+                                f"memcached {VERSION} semantics")
 
 
 if __name__ == "__main__":
