@@ -59,6 +59,26 @@ class CacheAsideResult:
         return self.hits / self.requests if self.requests else 0.0
 
 
+class HitTally:
+    """Counts hits and misses, and the hit ratio of each ``window`` requests
+    (the timeline a figure plots)."""
+
+    def __init__(self, window: int = 1000):
+        self.window = window
+        self.hits = self.misses = 0
+        self.timeline: List[float] = []
+        self._w_hits = self._w_total = 0
+
+    def record(self, hit: bool) -> None:
+        self.hits += hit
+        self.misses += not hit
+        self._w_hits += hit
+        self._w_total += 1
+        if self._w_total == self.window:
+            self.timeline.append(self._w_hits / self.window)
+            self._w_hits = self._w_total = 0
+
+
 def cache_aside(client, keys: Sequence[str], *, value: bytes = b"x" * 100,
                 ttl: Optional[int] = None, warmup: int = 0, window: int = 1000,
                 rate: Optional[float] = None,
@@ -69,8 +89,7 @@ def cache_aside(client, keys: Sequence[str], *, value: bytes = b"x" * 100,
     paces the run on the wall clock, for comparisons across servers whose LRU
     clocks tick in real time. ``progress(done, total)`` is called per window.
     """
-    hits = misses = w_hits = w_total = 0
-    timeline: List[float] = []
+    tally = HitTally(window)
     start = time.monotonic()
     total = len(keys)
     for i, key in enumerate(keys):
@@ -82,13 +101,7 @@ def cache_aside(client, keys: Sequence[str], *, value: bytes = b"x" * 100,
         if not hit:
             client.set(key, value, ex=ttl)
         if i >= warmup:
-            hits += hit
-            misses += not hit
-            w_hits += hit
-            w_total += 1
-            if w_total == window:
-                timeline.append(w_hits / w_total)
-                w_hits = w_total = 0
+            tally.record(hit)
         if progress is not None and (i + 1) % window == 0:
             progress(i + 1, total)
-    return CacheAsideResult(hits, misses, timeline)
+    return CacheAsideResult(tally.hits, tally.misses, tally.timeline)

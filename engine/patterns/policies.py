@@ -24,7 +24,7 @@ from typing import Callable, List, Optional, Sequence
 
 import redis
 
-from ..workload import zipf_keys
+from ..workload import HitTally, zipf_keys
 from .caching import ttl_with_jitter
 
 __all__ = ["EVICTION_POLICIES", "LruRun", "lru_approximation", "exact_lru",
@@ -198,8 +198,8 @@ def compare_policies(client, advance: Callable[[float], None], *,
         client.config_set("maxmemory-policy", policy)
         client.config_set("maxmemory", limit)
         before = client.info("stats")
-        hits = misses = oom = w_hits = w_total = 0
-        timeline: List[float] = []
+        tally = HitTally(window)
+        oom = 0
         for first in range(0, len(keys), per_second):
             batch = keys[first:first + per_second]
             advance(len(batch) / rate)
@@ -225,21 +225,15 @@ def compare_policies(client, advance: Callable[[float], None], *,
                 hit = value is not None or (key in seen and key in stored)
                 seen.add(key)
                 if i >= warmup:
-                    hits += hit
-                    misses += not hit
-                    w_hits += hit
-                    w_total += 1
-                    if w_total == window:
-                        timeline.append(w_hits / window)
-                        w_hits = w_total = 0
+                    tally.record(hit)
             done += len(batch)
             if progress is not None and done // 250 > (done - len(batch)) // 250:
                 progress(done, total)
         after = client.info("stats")
-        results.append(PolicyResult(policy, hits, misses,
+        results.append(PolicyResult(policy, tally.hits, tally.misses,
                                     after["evicted_keys"] - before["evicted_keys"],
                                     after["expired_keys"] - before["expired_keys"], oom,
-                                    timeline))
+                                    tally.timeline))
     if progress is not None:
         progress(total, total)
     client.flushall()
