@@ -38,6 +38,8 @@ exactly.
 """
 from __future__ import annotations
 
+import time
+
 import re
 from typing import Callable, Optional
 
@@ -384,3 +386,65 @@ def reset_server(server) -> None:
         c.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
         c.call("FLUSHALL")
         c.call("CONFIG", "RESETSTAT")
+
+
+# -- generated (hypothesis) differential runs ------------------------------------
+
+def info_map(reply: Reply) -> dict:
+    """An INFO reply (RESP2 bulk or RESP3 verbatim) as {field: value}."""
+    text = reply.value[4:] if reply.kind == "=" else reply.value
+    out = {}
+    for line in text.decode("utf-8", "replace").split("\r\n"):
+        if line and not line.startswith("#"):
+            name, value = line.split(":", 1)
+            out[name] = value
+    return out
+
+
+def _strip_timing(value: str) -> str:
+    """cmdstat lines without usec / usec_per_call; keyspace lines without avg_ttl."""
+    return ",".join(f for f in value.split(",") if not f.startswith(("usec", "avg_ttl")))
+
+
+COUNTERS = ("keyspace_hits", "keyspace_misses", "expired_keys", "total_error_replies")
+
+
+def assert_info_agrees(pair: "Pair", counters=COUNTERS, ignore=("cmdstat_info",)) -> None:
+    """After a generated sequence: INFO's counters, per-error and per-command
+    statistics and keyspace lines must agree on both servers (timings aside;
+    ``ignore`` names cmdstat lines whose call counts legitimately differ)."""
+    real, eng = pair.both(b"INFO", b"everything")
+    r, e = info_map(real), info_map(eng)
+    for name in counters:
+        if r[name] != e[name]:
+            raise Mismatch(f"INFO {name}: redis-server {r[name]}, engine {e[name]}")
+    for prefix in ("errorstat_", "cmdstat_", "db"):
+        rs = {k: _strip_timing(v) for k, v in r.items() if k.startswith(prefix) and k not in ignore}
+        es = {k: _strip_timing(v) for k, v in e.items() if k.startswith(prefix) and k not in ignore}
+        if rs != es:
+            diff = {k: (rs.get(k), es.get(k)) for k in set(rs) | set(es)
+                    if rs.get(k) != es.get(k)}
+            raise Mismatch(f"INFO {prefix}* differ (redis-server, engine): {diff}")
+
+
+def run_generated(machine, pair: "Pair", *, examples: int, steps: int, derandomize: bool,
+                  title: str) -> None:
+    """Run a RuleBasedStateMachine (whose rules send to ``machine.pair`` and
+    count ``machine.stats``) for ``examples`` sequences, report the counts in
+    the terminal summary under ``title``, and insist that they all ran."""
+    from hypothesis import HealthCheck, settings
+    from hypothesis.stateful import run_state_machine_as_test
+    machine.pair = pair
+    machine.stats = {"sequences": 0, "steps": 0}
+    started = time.monotonic()
+    run_state_machine_as_test(machine, settings=settings(
+        max_examples=examples, stateful_step_count=steps, deadline=None,
+        derandomize=derandomize, database=None, suppress_health_check=list(HealthCheck),
+        print_blob=True))
+    elapsed = time.monotonic() - started
+    stats = machine.stats
+    line = (f"{stats['sequences']} sequences (max {steps} steps), {stats['steps']} compared "
+            f"commands, 0 mismatches, {elapsed:.1f}s")
+    REPORT[title] = [line]
+    print(f"\n{title}: {line}")
+    assert stats["sequences"] >= examples, stats

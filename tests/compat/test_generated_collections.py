@@ -23,16 +23,13 @@ Sequences per run: ``COLLECTION_EXAMPLES`` (default 400), derandomized unless
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
 from collections_support import check_random, listpack_entries, pairs, scan_pairs, _content  # noqa: F401
-from differential import REPORT, Mismatch, compare, scan_reply, sort
+from differential import assert_info_agrees, compare, run_generated, scan_reply, sort
 
 EXAMPLES = int(os.environ.get("COLLECTION_EXAMPLES", "400"))
 DERANDOMIZE = os.environ.get("COMPAT_RANDOM", "") != "1"
@@ -267,50 +264,14 @@ class Collections(RuleBasedStateMachine):
     # -- the end of a sequence ---------------------------------------------------
     def teardown(self):
         """INFO counters must agree after the whole sequence."""
-        real, eng = self.pair.both(b"INFO", b"everything")
-        r, e = _info_map(real), _info_map(eng)
-        for name in ("keyspace_hits", "keyspace_misses", "expired_keys", "total_error_replies"):
-            if r[name] != e[name]:
-                raise Mismatch(f"INFO {name}: redis-server {r[name]}, engine {e[name]}")
-        for prefix in ("errorstat_", "cmdstat_", "db"):
-            rs = {k: _strip_timing(v) for k, v in r.items() if k.startswith(prefix)}
-            es = {k: _strip_timing(v) for k, v in e.items() if k.startswith(prefix)}
-            rs.pop("cmdstat_info", None)
-            es.pop("cmdstat_info", None)
-            if rs != es:
-                diff = {k: (rs.get(k), es.get(k)) for k in set(rs) | set(es)
-                        if rs.get(k) != es.get(k)}
-                raise Mismatch(f"INFO {prefix}* differ (redis-server, engine): {diff}")
+        assert_info_agrees(self.pair)
 
 
-def _info_map(reply) -> dict:
-    text = reply.value[4:] if reply.kind == "=" else reply.value
-    out = {}
-    for line in text.decode("utf-8", "replace").split("\r\n"):
-        if line and not line.startswith("#"):
-            name, value = line.split(":", 1)
-            out[name] = value
-    return out
 
-
-def _strip_timing(value: str) -> str:
-    return ",".join(f for f in value.split(",") if not f.startswith(("usec", "avg_ttl")))
 
 
 @pytest.mark.slow
 def test_generated_collection_sequences(pair, listpack_entries):
     """EXAMPLES random sequences over hashes and sets; zero mismatches."""
-    Collections.pair = pair
-    Collections.stats = {"sequences": 0, "steps": 0}
-    started = time.monotonic()
-    run_state_machine_as_test(Collections, settings=settings(
-        max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
-        derandomize=DERANDOMIZE, database=None, suppress_health_check=list(HealthCheck),
-        print_blob=True))
-    elapsed = time.monotonic() - started
-    stats = Collections.stats
-    line = (f"{stats['sequences']} sequences (max {STEPS} steps), {stats['steps']} compared "
-            f"commands, 0 mismatches, {elapsed:.1f}s")
-    REPORT["generated hash/set sequences"] = [line]
-    print("\ngenerated collections: " + line)
-    assert stats["sequences"] >= EXAMPLES, stats
+    run_generated(Collections, pair, examples=EXAMPLES, steps=STEPS,
+                  derandomize=DERANDOMIZE, title="generated hash/set sequences")

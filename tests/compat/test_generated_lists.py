@@ -19,16 +19,12 @@ Sequences per run: ``LIST_EXAMPLES`` (default 300), derandomized unless
 from __future__ import annotations
 
 import os
-import time
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import (RuleBasedStateMachine, initialize, rule,
-                                 run_state_machine_as_test)
+from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
 
-from differential import REPORT, Mismatch, compare
-from test_generated_collections import _info_map, _strip_timing
+from differential import assert_info_agrees, compare, run_generated
 
 EXAMPLES = int(os.environ.get("LIST_EXAMPLES", "300"))
 DERANDOMIZE = os.environ.get("COMPAT_RANDOM", "") != "1"
@@ -183,21 +179,7 @@ class Lists(RuleBasedStateMachine):
     # -- the end of a sequence ---------------------------------------------------
     def teardown(self):
         """INFO counters must agree after the whole sequence."""
-        real, eng = self.pair.both(b"INFO", b"everything")
-        r, e = _info_map(real), _info_map(eng)
-        for name in ("keyspace_hits", "keyspace_misses", "expired_keys", "total_error_replies"):
-            if r[name] != e[name]:
-                raise Mismatch(f"INFO {name}: redis-server {r[name]}, engine {e[name]}")
-        for prefix in ("errorstat_", "cmdstat_", "db"):
-            rs = {k: _strip_timing(v) for k, v in r.items() if k.startswith(prefix)}
-            es = {k: _strip_timing(v) for k, v in e.items() if k.startswith(prefix)}
-            rs.pop("cmdstat_info", None)
-            es.pop("cmdstat_info", None)
-            if rs != es:
-                diff = {k: (rs.get(k), es.get(k)) for k in set(rs) | set(es)
-                        if rs.get(k) != es.get(k)}
-                raise Mismatch(f"INFO {prefix}* differ (redis-server, engine): {diff}")
-
+        assert_info_agrees(self.pair)
 
 @pytest.fixture
 def list_fill(servers):
@@ -211,17 +193,5 @@ def list_fill(servers):
 @pytest.mark.slow
 def test_generated_list_sequences(pair, list_fill):
     """EXAMPLES random sequences over lists; zero mismatches."""
-    Lists.pair = pair
-    Lists.stats = {"sequences": 0, "steps": 0}
-    started = time.monotonic()
-    run_state_machine_as_test(Lists, settings=settings(
-        max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
-        derandomize=DERANDOMIZE, database=None, suppress_health_check=list(HealthCheck),
-        print_blob=True))
-    elapsed = time.monotonic() - started
-    stats = Lists.stats
-    line = (f"{stats['sequences']} sequences (max {STEPS} steps), {stats['steps']} compared "
-            f"commands, 0 mismatches, {elapsed:.1f}s")
-    REPORT["generated list sequences"] = [line]
-    print("\ngenerated lists: " + line)
-    assert stats["sequences"] >= EXAMPLES, stats
+    run_generated(Lists, pair, examples=EXAMPLES, steps=STEPS,
+                  derandomize=DERANDOMIZE, title="generated list sequences")
