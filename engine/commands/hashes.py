@@ -35,7 +35,7 @@ from ..node import dictscan, memory
 from ..node.keyspace import Entry
 from ..protocol.replies import OK, Map, ReplyError
 from .args import INT64_MAX, INT64_MIN, parse_int
-from .keys import parse_cursor
+from .keys import parse_cursor, parse_scan_options
 from .longdouble import incr_by_float
 from .registry import command
 from . import glob
@@ -437,27 +437,6 @@ def hrandfield(s, key, *options):
 
 # -- HSCAN / SSCAN ----------------------------------------------------------------
 
-def parse_scan_options(options):
-    """COUNT and MATCH (no TYPE: that is SCAN's alone), as scanGenericCommand
-    reads them; returns (count, pattern or None)."""
-    count, pattern = 10, None
-    i = 0
-    while i < len(options):
-        opt = options[i].upper()
-        if opt == b"COUNT" and i + 1 < len(options):
-            count = parse_int(options[i + 1])
-            if count < 1:
-                raise ReplyError(errors.SYNTAX)
-        elif opt == b"MATCH" and i + 1 < len(options):
-            pattern = options[i + 1]
-            if pattern == b"*":
-                pattern = None
-        else:
-            raise ReplyError(errors.SYNTAX)
-        i += 2
-    return count, pattern
-
-
 def scan_table(members, buckets: int, cursor: int, count: int, weight: int):
     """One step of dictScan over a hash table of ``buckets`` buckets holding
     ``members``: visit buckets in reverse-binary order from ``cursor`` until
@@ -495,7 +474,7 @@ def hscan(s, key, cursor, *options):
     e = _read(s, key)
     if e is None:
         return [b"0", []]
-    count, pattern = parse_scan_options(options)
+    count, pattern, _ = parse_scan_options(options)
     h = e.value
     if e.encoding == "listpack":
         nxt, fields = 0, list(h)

@@ -114,6 +114,30 @@ def parse_cursor(raw: bytes) -> int:
     return value & dictscan.MASK64
 
 
+def parse_scan_options(options, allow_type: bool = False):
+    """COUNT, MATCH and — for SCAN only — TYPE, as Redis's scanGenericCommand
+    reads them for SCAN/HSCAN/SSCAN/ZSCAN. Returns (count, pattern or None,
+    type or None); a MATCH of ``*`` matches everything and is dropped."""
+    count, pattern, type_filter = 10, None, None
+    i = 0
+    while i < len(options):
+        opt = options[i].upper()
+        if i + 1 >= len(options):
+            raise ReplyError(errors.SYNTAX)
+        if opt == b"COUNT":
+            count = parse_int(options[i + 1])
+            if count < 1:
+                raise ReplyError(errors.SYNTAX)
+        elif opt == b"MATCH":
+            pattern = None if options[i + 1] == b"*" else options[i + 1]
+        elif opt == b"TYPE" and allow_type:
+            type_filter = options[i + 1].decode("utf-8", "replace").lower()
+        else:
+            raise ReplyError(errors.SYNTAX)
+        i += 2
+    return count, pattern, type_filter
+
+
 @command("scan", arity=-2, flags="readonly", acl="keyspace", group="generic",
          since="2.8.0", tips="nondeterministic_output request_policy:special",
          complexity="O(1) for every call. O(N) for a complete iteration, including "
@@ -126,28 +150,12 @@ def scan(s, cursor, *options):
     iteration ends when the cursor comes back to 0.
     """
     cur = parse_cursor(cursor)
-    count, pattern, type_filter = 10, None, None
-    i = 0
-    while i < len(options):
-        opt = options[i].upper()
-        if i + 1 >= len(options):
-            raise ReplyError(errors.SYNTAX)
-        if opt == b"COUNT":
-            count = parse_int(options[i + 1])
-            if count < 1:
-                raise ReplyError(errors.SYNTAX)
-        elif opt == b"MATCH":
-            pattern = options[i + 1]
-        elif opt == b"TYPE":
-            type_filter = options[i + 1].decode("utf-8", "replace").lower()
-        else:
-            raise ReplyError(errors.SYNTAX)
-        i += 2
+    count, pattern, type_filter = parse_scan_options(options, allow_type=True)
     db = s.db
     nxt, found = dictscan.scan(db, cur, count)
     out = []
     for key in found:
-        if pattern is not None and pattern != b"*" and not glob.match(pattern, key):
+        if pattern is not None and not glob.match(pattern, key):
             continue
         # Like Redis, expired keys met on the way are deleted; with TYPE, the
         # type check is a real read (a keyspace hit or miss in INFO).

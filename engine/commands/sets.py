@@ -28,8 +28,8 @@ from ..node import memory
 from ..node.keyspace import Entry, is_canonical_int
 from ..protocol.replies import ReplyError, SetReply
 from .args import parse_int
-from .hashes import MAX_RANDOM_REPLY, parse_random_count, parse_scan_options, scan_table
-from .keys import parse_cursor
+from .hashes import MAX_RANDOM_REPLY, parse_random_count, scan_table
+from .keys import parse_cursor, parse_scan_options
 from .registry import command
 from . import glob
 
@@ -557,7 +557,7 @@ def sscan(s, key, cursor, *options):
     e = _read(s, key)
     if e is None:
         return [b"0", []]
-    count, pattern = parse_scan_options(options)
+    count, pattern, _ = parse_scan_options(options)
     if e.encoding == "intset":
         nxt, found = 0, members(e)
     else:

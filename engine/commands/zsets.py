@@ -52,11 +52,11 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from .. import errors
 from ..node import memory
 from ..node.dictscan import next_cursor
-from ..node.keyspace import Entry, is_canonical_int
+from ..node.keyspace import Entry
 from ..protocol.replies import Double, NullArray, ReplyError
 from . import glob
 from .args import INT64_MAX, INT64_MIN, parse_int
-from .keys import parse_cursor
+from .keys import parse_cursor, parse_scan_options
 from .registry import command
 
 NAN_SCORE = "ERR resulting score is not a number (NaN)"
@@ -1500,21 +1500,7 @@ def zscan(s, key, cursor, *options):
     e = _read(s, key)
     if e is None:
         return [b"0", []]
-    count, pattern = 10, None
-    i = 0
-    while i < len(options):
-        opt = options[i].lower()
-        if i + 1 >= len(options):
-            raise ReplyError(errors.SYNTAX)
-        if opt == b"count":
-            count = parse_int(options[i + 1])
-            if count < 1:
-                raise ReplyError(errors.SYNTAX)
-        elif opt == b"match":
-            pattern = options[i + 1]
-        else:
-            raise ReplyError(errors.SYNTAX)
-        i += 2
+    count, pattern, _ = parse_scan_options(options)
     z = e.value
     if z.listpack:
         nxt, members = 0, [m for _, m in z.order]
@@ -1522,7 +1508,7 @@ def zscan(s, key, cursor, *options):
         nxt, members = _scan_members(z, cur, count)
     out = []
     for m in members:
-        if pattern is not None and pattern != b"*" and not glob.match(pattern, m):
+        if pattern is not None and not glob.match(pattern, m):
             continue
         out.append(m)
         out.append(_score_text(z.scores[m]))
