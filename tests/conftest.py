@@ -6,6 +6,9 @@ Fixtures
     free_port        a free TCP port on 127.0.0.1 (a new one per test)
     free_port_factory
                      the port-picking function, session-scoped, for session fixtures
+    redis_server_factory
+                     starts throwaway redis-servers (session-scoped); each call
+                     returns a RealServer with ``.port`` and ``.stop()``
 
 Functions (importable where ``conftest`` is unambiguous; prefer the fixtures)
     require_binary(name) -> str
@@ -18,6 +21,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import time
 
 import pytest
 
@@ -67,3 +72,61 @@ def free_port() -> int:
 def free_port_factory():
     """:func:`pick_free_port`, for session-scoped fixtures that start servers."""
     return pick_free_port
+
+
+class RealServer:
+    """A redis-server process started for the tests (see redis_server_factory)."""
+
+    def __init__(self, proc: subprocess.Popen, port: int):
+        self.proc, self.port = proc, port
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def _answers_pong(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+            sock.sendall(b"PING\r\n")
+            return sock.recv(64).startswith(b"+PONG")  # not -LOADING, not refused
+    except OSError:
+        return False
+
+
+def start_redis_server(path: str, port: int, timeout: float = 10.0) -> RealServer:
+    """redis-server on 127.0.0.1:``port`` with no persistence, ready to answer
+    PING — or a clear failure with what the server printed."""
+    proc = subprocess.Popen(
+        [path, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--daemonize", "no", "--loglevel", "warning", "--protected-mode", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + timeout
+    while not _answers_pong(port):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            err = proc.communicate(timeout=5)[1].decode(errors="replace")
+            pytest.fail(f"could not start redis-server on port {port}: {err}", pytrace=False)
+        time.sleep(0.05)
+    return RealServer(proc, port)
+
+
+@pytest.fixture(scope="session")
+def redis_server_factory():
+    """Start real redis-servers on free ports (skipped locally when the binary
+    is missing, a failure in CI); every one is stopped when the session ends."""
+    started = []
+
+    def start() -> RealServer:
+        server = start_redis_server(require_binary("redis-server"), pick_free_port())
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

@@ -22,7 +22,6 @@ Per test:
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 
@@ -31,7 +30,7 @@ import pytest
 sys.path.insert(0, os.path.dirname(__file__))
 
 import engine  # noqa: E402
-from differential import TEST_PASSWORD, Pair, reset_server  # noqa: E402
+from differential import Pair, reset_server  # noqa: E402
 from resp_client import ConnectionClosed, RespClient  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -56,12 +55,10 @@ class RunningServer:
         self._stop()
 
 
-def _wait_for_ping(port: int, proc=None, timeout: float = 10.0) -> None:
+def _wait_for_ping(port: int, timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"redis-server exited with code {proc.returncode}")
         try:
             with RespClient(HOST, port, timeout=1) as c:
                 if c.call("PING").raw == b"+PONG\r\n":
@@ -83,29 +80,9 @@ def _read_defaults(port: int) -> dict:
 
 
 @pytest.fixture(scope="session")
-def redis_server(require_binary, free_port_factory):
-    path = require_binary("redis-server")
-    port = free_port_factory()
-    proc = subprocess.Popen(
-        [path, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
-         "--daemonize", "no", "--loglevel", "warning", "--protected-mode", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_for_ping(port, proc)
-    except Exception:
-        proc.kill()
-        err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-        pytest.fail(f"could not start redis-server: {err}", pytrace=False)
-
-    def stop():
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-    server = RunningServer("redis-server", port, stop, _read_defaults(port))
+def redis_server(redis_server_factory):
+    real = redis_server_factory()
+    server = RunningServer("redis-server", real.port, real.stop, _read_defaults(real.port))
     yield server
     server.close()
 

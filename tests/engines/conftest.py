@@ -45,29 +45,11 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def real_redis(require_binary, free_port_factory):
-    path = require_binary("redis-server")
-    port = free_port_factory()
-    proc = subprocess.Popen(
-        [path, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
-         "--daemonize", "no", "--loglevel", "warning", "--protected-mode", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        _wait_for_port(port, proc)
-        client = redis.Redis(host=HOST, port=port, decode_responses=True)
-        deadline = time.monotonic() + 10
-        while True:                      # the port opens a moment before PING works
-            try:
-                client.ping()
-                break
-            except redis.exceptions.BusyLoadingError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
-        yield client
-        client.close()
-    finally:
-        _stop(proc)
+def real_redis(redis_server_factory):
+    server = redis_server_factory()
+    client = redis.Redis(host=HOST, port=server.port, decode_responses=True)
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")

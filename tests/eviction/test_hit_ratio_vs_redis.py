@@ -10,9 +10,7 @@ server separately (their byte counts differ slightly). The LRU run is paced on
 the wall clock at the same request rate for both, because both servers' LRU
 clocks tick once per second of real time.
 """
-import subprocess
 import threading
-import time
 
 import pytest
 import redis
@@ -28,21 +26,8 @@ WARMUP = 5000
 
 
 @pytest.fixture(scope="module")
-def real_redis(free_port_factory, require_binary):
-    exe = require_binary("redis-server")  # skipped locally if missing, fails in CI
-    port = free_port_factory()
-    proc = subprocess.Popen([exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
-    client = redis.Redis(port=port)
-    for _ in range(100):
-        try:
-            client.ping()
-            break
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    yield client
-    proc.terminate()
-    proc.wait()
+def real_redis(redis_server_factory):
+    return redis.Redis(port=redis_server_factory().port)
 
 
 @pytest.fixture(scope="module")
