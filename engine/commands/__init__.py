@@ -18,3 +18,9 @@ from . import hashes  # noqa: F401
 from . import sets  # noqa: F401
 from . import zsets  # noqa: F401
 from . import lists  # noqa: F401
+from . import bitmaps  # noqa: F401
+from . import hyperloglog  # noqa: F401
+from . import geo  # noqa: F401
+from . import streams  # noqa: F401
+from . import pubsub  # noqa: F401
+from . import scripting  # noqa: F401

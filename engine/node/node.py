@@ -106,6 +106,10 @@ class Node:
         self.keep_events = True
         self.listeners: List[Callable[[Event], None]] = []
         self._wall = self.clock.is_wall
+        #: Set by engine.cluster when this node is a cluster-mode shard member:
+        #: an object whose ``check(session, cmd, argv)`` returns a refusal
+        #: (MOVED/ASK/CROSSSLOT/TRYAGAIN/CLUSTERDOWN text) or None to run here.
+        self.cluster = None
         self.apply_config()
         self.clock.on_advance(self._on_clock_advance)
 
@@ -178,6 +182,12 @@ class Node:
             return self._reject(s, cmd, errors.wrong_arity(cmd.name))
         if not s.authenticated and not cmd.no_auth:
             return self._reject(s, cmd, errors.NOAUTH)
+        if self.cluster is not None:
+            # Redis checks key ownership after authentication and before
+            # queueing in MULTI (processCommand → getNodeByQuery).
+            refusal = self.cluster.check(s, cmd, argv)
+            if refusal is not None:
+                return self._reject(s, cmd, refusal)
         if s.multi is not None and (cmd.parent or cmd).name not in _MULTI_IMMEDIATE:
             if cmd.no_multi:
                 return self._reject(s, cmd, errors.NOT_ALLOWED_IN_MULTI.format(

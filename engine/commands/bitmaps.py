@@ -1,0 +1,1 @@
+"""The bitmaps command family (being written; see issue #3)."""

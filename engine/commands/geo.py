@@ -1,0 +1,1 @@
+"""The geo command family (being written; see issue #3)."""

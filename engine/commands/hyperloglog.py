@@ -1,0 +1,1 @@
+"""The hyperloglog command family (being written; see issue #3)."""

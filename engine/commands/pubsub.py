@@ -1,0 +1,1 @@
+"""The pubsub command family (being written; see issue #3)."""

@@ -1,0 +1,1 @@
+"""The scripting command family (being written; see issue #3)."""

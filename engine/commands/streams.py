@@ -1,0 +1,1 @@
+"""The streams command family (being written; see issue #3)."""
