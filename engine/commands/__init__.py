@@ -24,3 +24,4 @@ from . import geo  # noqa: F401
 from . import streams  # noqa: F401
 from . import pubsub  # noqa: F401
 from . import scripting  # noqa: F401
+from . import cluster  # noqa: F401

@@ -1,0 +1,1 @@
+"""The cluster command family (being written; see issue #5)."""
