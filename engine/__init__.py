@@ -13,6 +13,9 @@ The public surface (everything a notebook needs, nothing else):
 ``open_lab(...)``
     The one way labs get a client: the embedded engine by default, fakeredis
     with ``LAB_BACKEND=fakeredis``, a real server with ``LAB_REDIS_URL``.
+``open_cluster(shards=3, replicas=1, ...)``
+    The sharding labs' client: a RedisCluster on an emulated replication
+    group, or on a real cluster when ``LAB_REDIS_CLUSTER_URL`` is set.
 ``serve(node=None, host="127.0.0.1", port=0)``
     Serve a node over TCP (RESP2/RESP3) in a background thread, for redis-cli,
     redis-benchmark or any client library. ``python -m engine serve`` does the
@@ -47,6 +50,11 @@ from .lab import open_lab, Lab
 from .net import serve, Server
 from .memcached import MemcachedNode
 from .memcached.server import serve_memcached
+from .lab_cluster import open_cluster, LabCluster
+# ``Cluster(shards=3, replicas=1)``: an emulated Redis Cluster of engine Nodes
+# (hash slots, MOVED/ASK, resharding; see engine/cluster/__init__.py).
+from .cluster import Cluster
 
 __all__ = ["Node", "Event", "elasticache_node", "connect", "open_lab", "Lab", "serve", "Server",
-           "VirtualClock", "WallClock", "ReplyError", "MemcachedNode", "serve_memcached"]
+           "VirtualClock", "WallClock", "ReplyError", "MemcachedNode", "serve_memcached",
+           "open_cluster", "LabCluster", "Cluster"]

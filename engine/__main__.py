@@ -11,12 +11,20 @@ does the same for a memcached node (text protocol; ``-m``/``-I`` as memcached's)
 
     python -m engine memcached --port 11212
     printf 'version\\r\\n' | nc -q1 127.0.0.1 11212
+
+``python -m engine cluster [--shards N] [--replicas R] [--base-port P]`` serves
+a whole emulated Redis Cluster (N primaries, R replicas each) on consecutive
+loopback ports from P; clients that follow redirections work against it::
+
+    python -m engine cluster --shards 3 --replicas 1 --base-port 7000
+    redis-cli -c -p 7000 set user:42 ada
 """
 from __future__ import annotations
 
 import argparse
 import signal
 import sys
+import time
 
 from .clock import WallClock
 from .net import Server
@@ -45,7 +53,17 @@ def main(argv=None) -> int:
                     help="memory for items in megabytes (default 64)")
     mc.add_argument("-I", "--max-item-size", default="1m", metavar="SIZE",
                     help="largest item, e.g. 1m or 2m (default 1m; at least 512k)")
+    cl = sub.add_parser("cluster", help="serve an emulated Redis Cluster, one port per node")
+    cl.add_argument("--shards", type=int, default=3, help="number of shards (default 3)")
+    cl.add_argument("--replicas", type=int, default=1,
+                    help="replicas per shard, 0-5 (default 1)")
+    cl.add_argument("--base-port", type=int, default=7000,
+                    help="port of the first node; the others follow (default 7000)")
+    cl.add_argument("--host", default="127.0.0.1",
+                    help="address to bind (default 127.0.0.1, loopback only)")
     args = parser.parse_args(argv)
+    if args.cmd == "cluster":
+        return _cluster(parser, args)
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
     if args.cmd == "memcached":
@@ -95,6 +113,43 @@ def _memcached(parser, args) -> int:
         parser.error(f"bad -m/-I: {exc}")
     return _serve_in_foreground(MemcachedServer(node, args.host, args.port),
                                 f"memcached {VERSION} semantics")
+
+
+def _cluster(parser, args) -> int:
+    from .cluster import Cluster
+
+    count = args.shards * (1 + args.replicas) if args.shards > 0 else 0
+    if not 0 < args.base_port or args.base_port + count - 1 > 65535:
+        parser.error(f"--base-port must leave room for {count} ports below 65536")
+    try:
+        cluster = Cluster(args.shards, args.replicas, clock=WallClock(),
+                          name="cluster", base_port=args.base_port)
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        served = cluster.serve(args.host, args.base_port)
+    except OSError as exc:
+        print(f"Could not listen on {args.host} from port {args.base_port}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 1
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    print(f"ElastiCache Lab engine (Redis {REDIS_VERSION} cluster semantics): "
+          f"{args.shards} shards x {1 + args.replicas} nodes", flush=True)
+    for shard in cluster.shards:
+        first, last = (shard.slot_ranges or [(None, None)])[0]
+        replicas = ", ".join(str(node.port) for node in shard.replicas) or "none"
+        print(f"  shard {shard.id}: primary {args.host}:{shard.primary.port} "
+              f"slots {first}-{last}; replicas: {replicas}", flush=True)
+    print(f"Ready. Try: redis-cli -c -p {served.primary_ports[0]}", flush=True)
+    try:
+        while True:
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        served.close()
+    print("Cluster stopped.", flush=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -93,3 +93,10 @@ def _text(raw: bytes) -> str:
 def err(message: str) -> ReplyError:
     """Build an error reply (raise it from a command, or return it as a value)."""
     return ReplyError(message)
+
+
+def subscribed_context(name: str) -> str:
+    """What a RESP2 connection in subscribed (pub/sub) mode gets for any
+    command but (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET."""
+    return (f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
+            "PING / QUIT / RESET are allowed in this context")

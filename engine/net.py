@@ -15,6 +15,14 @@ the node's periodic work (active expiry), like serverCron.
 Robustness rules: malformed input gets redis-server's protocol error and the
 connection is closed after the reply (exactly what Redis does); nothing a
 client sends can stop the server.
+
+Replies outside the request/response rhythm — the late answer of a blocked
+BLPOP, pub/sub messages — arrive through ``Session.on_reply``, possibly on
+another thread (an in-process client pushing to a list a TCP client waits
+on). They join the connection's output queue in the order the node produced
+them, and the loop writes them (``call_soon_threadsafe``). While a client
+is blocked its further pipelined commands stay buffered, unexecuted, and run
+once the late reply went out — as redis-server does.
 """
 from __future__ import annotations
 
@@ -25,6 +33,8 @@ import threading
 from typing import Optional
 
 from .clock import WallClock
+from .commands.pubsub import Replies
+from .node.blocking import Block
 from .node.node import Node
 from .protocol.resp import ProtocolError, RequestParser, encode
 from .protocol.replies import ReplyError
@@ -39,6 +49,13 @@ class _RespConnection(asyncio.Protocol):
         self.parser = RequestParser(self.node.config["proto-max-bulk-len"])
         self.transport = None
         self.session = None
+        # Encoded replies waiting to be written. Appended in the order the
+        # node produced them (always under the node lock); flushed on the loop.
+        self._out: list = []
+        self._out_lock = threading.Lock()
+        self._flush_pending = False
+        self._processing = False
+        self._close_after_flush = False
 
     def connection_made(self, transport) -> None:
         self.transport = transport
@@ -55,6 +72,7 @@ class _RespConnection(asyncio.Protocol):
                                          laddr=f"{local[0]}:{local[1]}", kind="tcp")
         loop = self.server.loop
         self.session.killer = lambda: loop.call_soon_threadsafe(transport.close)
+        self.session.on_reply = self._deliver
         self.parser.require_auth = lambda: not self.session.authenticated
         self.server.connections.add(self)
 
@@ -62,30 +80,92 @@ class _RespConnection(asyncio.Protocol):
         session = self.session
         if session is None or session.closed:
             return
-        node = self.node
-        node.stats.total_net_input_bytes += len(data)
+        self.node.stats.total_net_input_bytes += len(data)
         self.parser.feed(data)
-        out = []
+        self._process()
+
+    def _process(self) -> None:
+        """Run the buffered commands, until the buffer is used up or the
+        client blocks (its other commands then wait in the parser)."""
+        session = self.session
+        if session is None or session.closed or session.blocked is not None \
+                or self._close_after_flush:
+            return
+        node = self.node
+        out = self._out
         close = False
-        with node.lock:
-            for argv in self.parser.commands():
-                if isinstance(argv, ProtocolError):
-                    node.stats.total_error_replies += 1
-                    out.append(encode(ReplyError(argv.message), session.protocol))
-                    close = True
-                    break
-                node.now = node.clock.now_ms()
-                reply = node.call(session, argv)
-                out.append(encode(reply, session.protocol))
-                if session.close_after_reply:
-                    close = True
-                    break
-        if out:
-            payload = b"".join(out)
-            node.stats.total_net_output_bytes += len(payload)
-            self.transport.write(payload)
+        self._processing = True
+        try:
+            with node.lock:
+                for argv in self.parser.commands():
+                    if isinstance(argv, ProtocolError):
+                        node.stats.total_error_replies += 1
+                        out.append(encode(ReplyError(argv.message), session.protocol))
+                        close = True
+                        break
+                    node.now = node.clock.now_ms()
+                    reply = node.call(session, argv)
+                    t = type(reply)
+                    if t is Block:
+                        # No reply now: it comes through _deliver. Later
+                        # commands stay in the parser's buffer meanwhile.
+                        self._arm_timeout(reply)
+                        break
+                    if t is Replies:
+                        for r in reply:
+                            out.append(encode(r, session.protocol))
+                    else:
+                        out.append(encode(reply, session.protocol))
+                    if session.close_after_reply:
+                        close = True
+                        break
+        finally:
+            self._processing = False
         if close:
-            self.transport.close()
+            self._close_after_flush = True
+        self._flush()
+
+    def _deliver(self, reply) -> None:
+        """Session.on_reply: a late reply or a pub/sub message, from any
+        thread, with the node lock held. Encoded now (in the protocol the
+        connection speaks now) and queued behind what is already queued."""
+        data = encode(reply, self.session.protocol)
+        with self._out_lock:
+            self._out.append(data)
+            if self._processing or self._flush_pending:
+                return      # _process flushes, or a flush is already on its way
+            self._flush_pending = True
+        try:
+            self.server.loop.call_soon_threadsafe(self._after_delivery)
+        except RuntimeError:   # the loop is closed: the server is shutting down
+            pass
+
+    def _after_delivery(self) -> None:
+        with self._out_lock:
+            self._flush_pending = False
+        self._flush()
+        # A late reply unblocked the client: run what it pipelined meanwhile.
+        if self.parser.buf and self.session is not None and self.session.blocked is None:
+            self._process()
+
+    def _flush(self) -> None:
+        with self._out_lock:
+            out, self._out = self._out, []
+        transport = self.transport
+        if out and transport is not None and not transport.is_closing():
+            payload = b"".join(out)
+            self.node.stats.total_net_output_bytes += len(payload)
+            transport.write(payload)
+        if self._close_after_flush and transport is not None:
+            transport.close()
+
+    def _arm_timeout(self, block) -> None:
+        """On the wall clock, wake up at the client's deadline to time it out
+        (a virtual clock times clients out when it is advanced)."""
+        if block.timeout_ms is None or not self.node.clock.is_wall:
+            return
+        delay = max(0.0, (block.timeout_ms - self.node.clock.now_ms()) / 1000.0)
+        self.server.loop.call_later(delay + 0.001, self.node.blocking.expire_due)
 
     def connection_lost(self, exc) -> None:
         self.server.connections.discard(self)

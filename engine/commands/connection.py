@@ -29,6 +29,10 @@ def ping(s, *message):
     """
     if len(message) > 1:
         raise ReplyError(errors.wrong_arity("ping"))
+    if s.pubsub and s.protocol == 2:
+        # A RESP2 subscriber reads pushed messages as arrays, so PING answers
+        # an array too: [pong, message] (an empty message without argument).
+        return ["pong".encode(), message[0] if message else b""]
     return message[0] if message else PONG
 
 
@@ -50,6 +54,8 @@ def select(s, index):
     Switch this connection to database ``index`` (0–15).
     """
     i = parse_c_int(index)
+    if i != 0 and s.node.cluster is not None:  # a cluster has database 0 only
+        raise ReplyError(errors.SELECT_IN_CLUSTER)
     if not 0 <= i < len(s.node.dbs):
         raise ReplyError(errors.DB_INDEX_OUT_OF_RANGE)
     s.db = s.node.dbs[i]
@@ -116,7 +122,7 @@ def hello(s, *args):
         s.protocol = version
     return Map([
         (b"server", b"redis"), (b"version", REDIS_VERSION.encode()),
-        (b"proto", s.protocol), (b"id", s.id), (b"mode", b"standalone"),
+        (b"proto", s.protocol), (b"id", s.id), (b"mode", b"cluster" if s.node.cluster is not None else b"standalone"),
         (b"role", b"master"), (b"modules", []),
     ])
 
@@ -160,10 +166,12 @@ def quit_(s, *args):
 def reset(s):
     """RESET — Reset the connection
 
-    Back to a fresh connection: db 0, RESP2, no MULTI/WATCH, no name, and
-    unauthenticated if the server requires a password.
+    Back to a fresh connection: db 0, RESP2, no MULTI/WATCH, no pub/sub
+    subscriptions, no name, and unauthenticated if the server requires a
+    password.
     """
     s.reset_transaction()
+    s.node.pubsub.drop(s)
     s.db = s.node.dbs[0]
     s.protocol = 2
     s.name = b""
@@ -222,8 +230,9 @@ def describe(c) -> str:
     return (
         f"id={c.id} addr={c.addr} laddr={c.laddr} fd={8 if c.kind == 'tcp' else -1} "
         f"name={c.name.decode('utf-8', 'replace')} age={(now - c.created_ms) // 1000} "
-        f"idle={(now - c.last_ms) // 1000} flags={c.flags()} db={c.db.index} sub=0 psub=0 "
-        f"ssub=0 multi={multi} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 "
+        f"idle={(now - c.last_ms) // 1000} flags={c.flags()} db={c.db.index} "
+        f"sub={len(c.channels)} psub={len(c.patterns)} ssub={len(c.shard_channels)} "
+        f"multi={multi} qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 "
         f"rbp=16384 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={c.last_command} "
         f"user={c.user} redir=-1 resp={c.protocol}\n"
     )
@@ -245,7 +254,7 @@ def client_list(s, *args):
             if kind not in (b"normal", b"master", b"replica", b"slave", b"pubsub"):
                 raise ReplyError("ERR Unknown client type '"
                                  + args[1].decode("utf-8", "surrogateescape") + "'")
-            sessions = sessions if kind == b"normal" else []
+            sessions = [c for c in sessions if _client_type(c) == _TYPE_ALIASES[kind]]
         elif opt == b"ID" and len(args) >= 2:
             # One line per ID given, in that order (repeats included);
             # IDs with no connection are skipped.
@@ -330,8 +339,8 @@ def client_kill(s, *args):
             continue
         if cid is not None and c.id != cid:
             continue
-        if kind is not None and kind != b"normal":
-            continue  # every engine connection is a normal client
+        if kind is not None and _client_type(c) != _TYPE_ALIASES[kind]:
+            continue
         if user is not None and c.user.encode() != user:
             continue
         if skipme and c is s:
@@ -343,6 +352,49 @@ def client_kill(s, *args):
             raise ReplyError("ERR No such client")
         return OK
     return killed
+
+
+_TYPE_ALIASES = {b"normal": "normal", b"master": "master", b"replica": "replica",
+                 b"slave": "replica", b"pubsub": "pubsub"}
+
+
+def _client_type(c) -> str:
+    """getClientType: a subscribed client is of type pubsub, the rest are
+    normal (the engine has no replica or master links on a connection)."""
+    return "pubsub" if c.pubsub else "normal"
+
+
+@command("client|unblock", arity=-3, flags=_CLIENT_ADMIN, acl="connection",
+         group="connection", since="5.0.0",
+         complexity="O(log N) where N is the number of client connections")
+def client_unblock(s, client_id, *reason):
+    """CLIENT UNBLOCK client-id [TIMEOUT|ERROR] — Unblock a client blocked in a blocking command from a different connection
+
+    Wake a client blocked in BLPOP & co. as if its timeout passed (TIMEOUT,
+    the default) or with an UNBLOCKED error; 1 if it was blocked, else 0.
+    """
+    if len(reason) > 1:
+        raise ReplyError("ERR unknown subcommand or wrong number of arguments for "
+                         "'UNBLOCK'. Try CLIENT HELP.")
+    error = False
+    if reason:  # checked before the id, as Redis does
+        word = reason[0].upper()
+        if word == b"ERROR":
+            error = True
+        elif word != b"TIMEOUT":
+            raise ReplyError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+    cid = parse_int(client_id)
+    target = s.node.sessions.get(cid)
+    if target is None or target.blocked is None:
+        return 0
+    node = s.node
+    if not node.blocking.unblock(target, error):
+        return 0
+    if error:
+        # Redis counts the error it sends the *other* client while this
+        # command runs, so INFO commandstats shows CLIENT UNBLOCK as failed.
+        node.stats.commands.setdefault("client|unblock", [0, 0, 0, 0])[3] += 1
+    return 1
 
 
 def _kill(s, victim) -> None:
@@ -405,6 +457,8 @@ def client_help(s):
         "    Protect current client connection from eviction.",
         "SETNAME <name>",
         "    Assign the name <name> to the current connection.",
+        "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+        "    Unblock the specified blocked client.",
         "HELP",
         "    Prints this help.",
     )]

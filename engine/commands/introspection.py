@@ -162,12 +162,19 @@ def command_getkeys(s, *argv):
     cmd = lookup(argv)
     if cmd is None or cmd.handler is None:
         raise ReplyError("ERR Invalid command specified")
+    # Redis's order: no keys at all, then arity, then extracting the keys.
+    if not cmd.has_keys:
+        raise ReplyError("ERR The command has no key arguments")
     arity = cmd.arity
     if (arity > 0 and len(argv) != arity) or len(argv) < -arity:
         raise ReplyError("ERR Invalid number of arguments specified for command")
     positions = cmd.key_positions(argv)
     if not positions:
-        raise ReplyError("ERR The command has no key arguments")
+        # Commands whose keys are optional (EVAL with numkeys 0…) answer an
+        # empty list; for the others, finding no key means malformed arguments.
+        if "no_mandatory_keys" in cmd.flags:
+            return []
+        raise ReplyError("ERR Invalid arguments specified for command")
     return [argv[i] for i in positions if i < len(argv)]
 
 

@@ -23,9 +23,12 @@ replaces inside a node, LINSERT fills a node, its neighbour or a new node, or
 splits the node and merges neighbours, LREM and LTRIM shrink nodes and free
 empty ones (see :func:`list_size` for how close this comes).
 
-Not implemented: the blocking variants BLPOP, BRPOP, BLMOVE, BRPOPLPUSH and
-BLMPOP (they need server-side blocking of a client, which the engine does not
-have yet); they answer as unknown commands.
+Blocking variants — BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP — answer like
+their plain forms when a list has data. When every list is empty the client
+*waits* (engine/node/blocking.py) until another client pushes, or until the
+timeout (seconds, decimals allowed; 0 = forever) passes and it gets a nil.
+That is how a work queue avoids polling: workers sit in BLPOP/BLMOVE and the
+first one that blocked gets the next job.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ from collections import deque
 
 from .. import errors
 from ..node import memory
+from ..node.blocking import Block, parse_timeout
 from ..node.keyspace import Entry
 from ..protocol.replies import OK, NullArray, ReplyError
 from .args import parse_int
@@ -732,6 +736,13 @@ def lmpop(s, numkeys, *args):
     Pop up to ``count`` (default 1) elements from the first non-empty list
     among the keys: [key, [elements]], or nil if every list is empty.
     """
+    keys, where, count = _mpop_args(numkeys, args)
+    found = _mpop_now(s, keys, where, count)
+    return NullArray if found is None else found
+
+
+def _mpop_args(numkeys, args):
+    """numkeys key [key ...] LEFT|RIGHT [COUNT count] → (keys, where, count)."""
     msg = "ERR numkeys should be greater than 0"
     n = parse_int(numkeys, msg)
     if n < 1:
@@ -750,14 +761,161 @@ def lmpop(s, numkeys, *args):
             i += 2
         else:
             raise ReplyError(errors.SYNTAX)
-    if count is None:
-        count = 1
-    for key in args[:n]:
+    return args[:n], where, 1 if count is None else count
+
+
+def _mpop_now(s, keys, where: int, count: int):
+    """Pop from the first non-empty list: [key, [elements]], or None."""
+    for key in keys:
         e = _write(s, key)
         if e is None:
             continue
-        v = e.value
-        out = [v.pop(where) for _ in range(min(count, len(v)))]
+        return _pop_range(s, key, e, where, count)
+    return None
+
+
+def _pop_range(s, key, e, where: int, count: int):
+    v = e.value
+    out = [v.pop(where) for _ in range(min(count, len(v)))]
+    _done(s, key, e)
+    return [key, out]
+
+
+# -- blocking variants ---------------------------------------------------------------
+#
+# Each checks the lists first and answers at once if one has data (exactly
+# like the non-blocking form). Otherwise it returns a Block: the node parks
+# the client, and ``serve`` runs when one of the keys is written — it pops
+# from *that* key (``block.woken_by``), which may not be the first key the
+# client named. Until then nothing is popped, so nothing is lost if the
+# client gives up (timeout, CLIENT UNBLOCK, disconnect).
+
+def _ready_list(b: Block):
+    """The (key, entry) of the list that woke ``b`` if it has elements, else
+    None (created as another type, or emptied again before the serve)."""
+    db, key = b.woken_by
+    e = db.write(key)
+    if e is None or e.type != "list" or not e.value:
+        return None
+    return key, e
+
+
+def _blocking_pop(s, args, where: int):
+    """BLPOP / BRPOP key [key ...] timeout."""
+    *keys, timeout = args
+    deadline = parse_timeout(timeout, s.node.now)
+    for key in keys:
+        e = _write(s, key)       # WRONGTYPE for any non-list key on the way
+        if e is not None:
+            value = e.value.pop(where)
+            _done(s, key, e)
+            return [key, value]
+
+    def serve():
+        found = _ready_list(b)
+        if found is None:
+            return None
+        key, e = found
+        value = e.value.pop(where)
         _done(s, key, e)
-        return [key, out]
-    return NullArray
+        return [key, value]
+
+    b = Block([(s.db, key) for key in keys], deadline, serve, on_timeout=NullArray)
+    return b
+
+
+_BPOP_DOC = "O(N) where N is the number of provided keys."
+
+
+@command("blpop", arity=-3, flags="write noscript blocking", acl="list", keys=(1, -2, 1),
+         group="list", since="2.0.0", complexity=_BPOP_DOC)
+def blpop(s, *args):
+    """BLPOP key [key ...] timeout — Remove and get the first element in a list, or block until one is available
+
+    Pop the head of the first non-empty list: [key, element]. If all are
+    empty, wait up to ``timeout`` seconds (0 = forever) for a push; nil if
+    none came.
+    """
+    return _blocking_pop(s, args, HEAD)
+
+
+@command("brpop", arity=-3, flags="write noscript blocking", acl="list", keys=(1, -2, 1),
+         group="list", since="2.0.0", complexity=_BPOP_DOC)
+def brpop(s, *args):
+    """BRPOP key [key ...] timeout — Remove and get the last element in a list, or block until one is available
+
+    Like BLPOP, from the tail.
+    """
+    return _blocking_pop(s, args, TAIL)
+
+
+def _blocking_move(s, source, destination, wherefrom: int, whereto: int, timeout):
+    deadline = parse_timeout(timeout, s.node.now)
+    if _write(s, source) is not None:
+        return _move(s, source, destination, wherefrom, whereto)
+
+    def serve():
+        if _ready_list(b) is None:
+            return None
+        # _move checks the destination's type first (WRONGTYPE goes to the
+        # waiting client, and nothing is popped), then pops and pushes.
+        return _move(s, source, destination, wherefrom, whereto)
+
+    # Timing out answers a null *array*; inside MULTI Redis answers a null
+    # bulk string (blmoveGenericCommand's addReplyNull).
+    b = Block([(s.db, source)], deadline, serve, on_timeout=NullArray, on_deny=None)
+    return b
+
+
+@command("blmove", arity=6, flags="write denyoom noscript blocking", acl="list",
+         keys=(1, 2, 1), group="list", since="6.2.0", complexity="O(1)")
+def blmove(s, source, destination, wherefrom, whereto, timeout):
+    """BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout — Pop an element from a list, push it to another list and return it; or block until one is available
+
+    LMOVE that waits for ``source`` to get an element (a reliable queue:
+    the job stays in a "processing" list until acknowledged).
+    """
+    wherefrom, whereto = _where(wherefrom), _where(whereto)
+    return _blocking_move(s, source, destination, wherefrom, whereto, timeout)
+
+
+@command("brpoplpush", arity=4, flags="write denyoom noscript blocking", acl="list",
+         keys=(1, 2, 1), group="list", since="2.2.0", doc_flags="deprecated",
+         complexity="O(1)")
+def brpoplpush(s, source, destination, timeout):
+    """BRPOPLPUSH source destination timeout — Pop an element from a list, push it to another list and return it; or block until one is available
+
+    BLMOVE source destination RIGHT LEFT timeout, by its old name (deprecated since 6.2).
+    """
+    return _blocking_move(s, source, destination, TAIL, HEAD, timeout)
+
+
+def _blmpop_keys(argv):
+    """COMMAND GETKEYS for BLMPOP: like LMPOP, one argument further."""
+    return [i + 1 for i in _lmpop_keys(argv[1:])]
+
+
+@command("blmpop", arity=-5, flags="write blocking", acl="list", getkeys=_blmpop_keys,
+         group="list", since="7.0.0",
+         complexity="O(N+M) where N is the number of provided keys and M is the number of "
+                    "elements returned.")
+def blmpop(s, timeout, numkeys, *args):
+    """BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count] — Pop elements from a list, or block until one is available
+
+    LMPOP that waits up to ``timeout`` seconds for one of the lists to get
+    elements: [key, [elements]], or nil.
+    """
+    keys, where, count = _mpop_args(numkeys, args)
+    deadline = parse_timeout(timeout, s.node.now)   # after the other arguments
+    found = _mpop_now(s, keys, where, count)
+    if found is not None:
+        return found
+
+    def serve():
+        ready = _ready_list(b)
+        if ready is None:
+            return None
+        return _pop_range(s, ready[0], ready[1], where, count)
+
+    b = Block([(s.db, key) for key in keys], deadline, serve, on_timeout=NullArray)
+    return b

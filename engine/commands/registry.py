@@ -26,7 +26,7 @@ FLAG_ORDER = (
     "write", "readonly", "denyoom", "module", "admin", "pubsub", "noscript",
     "blocking", "loading", "stale", "skip_monitor", "skip_slowlog", "asking",
     "fast", "no_auth", "may_replicate", "sentinel", "only_sentinel",
-    "no_mandatory_keys", "protected", "module_getkeys", "module_no_cluster",
+    "no_mandatory_keys", "protected", "module_getkeys", "module_no_cluster", "no_async_loading",
     "no_multi", "movablekeys", "allow_busy",
 )
 # Order of ACL categories (their bit order in Redis 7.0's acl.c).
@@ -54,6 +54,9 @@ class Command:
     doc_flags: Tuple[str, ...] = ()
     getkeys: Optional[Callable] = None   # for commands whose key positions move
     tips: Tuple[str, ...] = ()           # COMMAND INFO "tips" (cluster routing hints)
+    #: The "key" positions name shard channels, not keys (SPUBLISH, SSUBSCRIBE…):
+    #: cluster routing hashes them like keys, COMMAND GETKEYS does not list them.
+    channels_not_keys: bool = False
     subcommands: Dict[bytes, "Command"] = field(default_factory=dict)
     parent: Optional["Command"] = None
 
@@ -65,6 +68,11 @@ class Command:
         self.no_auth = "no_auth" in self.flags
         self.no_multi = "no_multi" in self.flags
         self.fullname = self.name
+
+    @property
+    def has_keys(self) -> bool:
+        """Whether any argument can be a key (Redis's doesCommandHaveKeys)."""
+        return (self.getkeys is not None or self.keys[0] != 0) and not self.channels_not_keys
 
     @property
     def is_container(self) -> bool:
@@ -121,7 +129,7 @@ def _order_flags(flags) -> Tuple[str, ...]:
 def command(name: str, *, arity: int, flags: str = "", acl: str = "",
             keys: Tuple[int, int, int] = (0, 0, 0), group: str, since: str,
             complexity: str = "", getkeys: Optional[Callable] = None,
-            doc_flags: str = "", tips: str = ""):
+            doc_flags: str = "", tips: str = "", channels_not_keys: bool = False):
     """Register the decorated function as command ``name``.
 
     ``name`` may be ``"container|sub"`` to declare a subcommand; the container
@@ -143,7 +151,7 @@ def command(name: str, *, arity: int, flags: str = "", acl: str = "",
             acl_categories=_derive_categories(ordered_flags, acl), keys=keys,
             group=group, since=since, complexity=complexity, summary=summary,
             doc_flags=tuple(doc_flags.split()), getkeys=getkeys,
-            tips=tuple(tips.split()),
+            tips=tuple(tips.split()), channels_not_keys=channels_not_keys,
         )
         if "|" in name:
             parent_name, sub = name.split("|", 1)

@@ -95,6 +95,12 @@ def swapdb(s, index1, index2):
             setattr(y, field, tmp)
         x.version += 1
         y.version += 1
+        # Clients blocked on a key of either database (they stay with the
+        # database number) may find data there now (scanDatabaseForReadyKeys).
+        for db in (x, y):
+            for key in list(db.blocking_keys):
+                if key in db.data:
+                    s.node.blocking.signal(db, key)
     return OK
 
 
@@ -131,7 +137,7 @@ def _server(node):
     return [
         ("redis_version", REDIS_VERSION), ("redis_git_sha1", "00000000"),
         ("redis_git_dirty", 0), ("redis_build_id", "elasticache-lab"),
-        ("redis_mode", "standalone"),
+        ("redis_mode", "cluster" if node.cluster is not None else "standalone"),
         ("os", f"{platform.system()} {platform.release()} {platform.machine()}"),
         ("arch_bits", 64),
         ("monotonic_clock", "virtual" if not node.clock.is_wall else "POSIX clock_gettime"),
@@ -151,7 +157,8 @@ def _clients(node):
         ("connected_clients", len(node.sessions)), ("cluster_connections", 0),
         ("maxclients", node.config["maxclients"]),
         ("client_recent_max_input_buffer", 0), ("client_recent_max_output_buffer", 0),
-        ("blocked_clients", 0), ("tracking_clients", 0), ("clients_in_timeout_table", 0),
+        ("blocked_clients", len(node.blocking)), ("tracking_clients", 0),
+        ("clients_in_timeout_table", node.blocking.with_timeout()),
     ]
 
 
@@ -243,7 +250,9 @@ def _stats(node):
         ("total_eviction_exceeded_time", st.total_eviction_exceeded_time),
         ("current_eviction_exceeded_time", 0),
         ("keyspace_hits", st.keyspace_hits), ("keyspace_misses", st.keyspace_misses),
-        ("pubsub_channels", 0), ("pubsub_patterns", 0), ("pubsubshard_channels", 0),
+        ("pubsub_channels", len(node.pubsub.channels)),
+        ("pubsub_patterns", len(node.pubsub.patterns)),
+        ("pubsubshard_channels", len(node.pubsub.shard_channels)),
         ("latest_fork_usec", 0), ("total_forks", 0), ("migrate_cached_sockets", 0),
         ("slave_expires_tracked_keys", 0), ("active_defrag_hits", 0),
         ("active_defrag_misses", 0), ("active_defrag_key_hits", 0),
@@ -331,7 +340,7 @@ def _keyspace(node):
 
 
 def _cluster(node):
-    return [("cluster_enabled", 0)]
+    return [("cluster_enabled", 0 if node.cluster is None else 1)]
 
 
 SECTIONS = {

@@ -37,9 +37,9 @@ strings formatted with ``%.17g`` (``0.1`` → ``0.10000000000000001``,
 ``1e20`` → ``1e+20``, ``inf``/``-inf``); RESP3 sends a double (``,``). In
 RESP3, WITHSCORES replies become an array of ``[member, score]`` pairs.
 
-Not implemented here: the blocking BZPOPMIN, BZPOPMAX and BZMPOP (they need
-the server to park a client until data arrives); they answer as unknown
-commands until blocking support lands.
+Blocking pops — BZPOPMIN, BZPOPMAX, BZMPOP — pop at once when a set has
+members, and otherwise wait (engine/node/blocking.py) until another client
+adds some or the timeout passes: a priority queue that workers can sleep on.
 """
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from .. import errors
 from ..node import memory
 from ..node.dictscan import next_cursor
+from ..node.blocking import Block, parse_timeout
 from ..node.keyspace import Entry
 from ..protocol.replies import Double, NullArray, ReplyError
 from . import glob
@@ -1203,6 +1204,115 @@ def zmpop(s, numkeys, *args):
     if count == -1:
         count = 1
     return _pop(s, args[:n], where == b"max", count, True, True, True)
+
+
+# -- blocking pops ----------------------------------------------------------------------
+#
+# As for lists (see lists.py): pop at once if a set has members, else return a
+# Block whose serve() pops from the key that became ready.
+
+def _ready_zset(b: Block):
+    """The key that woke ``b`` if it now holds a non-empty sorted set, else None."""
+    db, key = b.woken_by
+    e = db.write(key)
+    if e is None or e.type != "zset" or not e.value.scores:
+        return None
+    return key
+
+
+def _bzpop(s, args, maximum: bool):
+    """BZPOPMIN / BZPOPMAX key [key ...] timeout → [key, member, score]."""
+    *keys, timeout = args
+    deadline = parse_timeout(timeout, s.node.now)
+
+    def flat(reply):
+        # _pop answers [key, [member, score]]; these commands answer flat.
+        return reply if reply is NullArray else [reply[0], *reply[1]]
+
+    found = _pop(s, keys, maximum, 1, True, False, True)
+    if found is not NullArray:
+        return flat(found)
+
+    def serve():
+        key = _ready_zset(b)
+        if key is None:
+            return None
+        return flat(_pop(s, [key], maximum, 1, True, False, True))
+
+    b = Block([(s.db, key) for key in keys], deadline, serve, on_timeout=NullArray)
+    return b
+
+
+_BZPOP_DOC = "O(log(N)) with N being the number of elements in the sorted set."
+
+
+@command("bzpopmin", arity=-3, flags="write noscript blocking fast", acl="sortedset",
+         keys=(1, -2, 1), group="sorted-set", since="5.0.0", complexity=_BZPOP_DOC)
+def bzpopmin(s, *args):
+    """BZPOPMIN key [key ...] timeout — Remove and return the member with the lowest score from one or more sorted sets, or block until one is available
+
+    Pop the lowest-scored member of the first non-empty set: [key, member,
+    score]; wait up to ``timeout`` seconds (0 = forever) if all are empty.
+    """
+    return _bzpop(s, args, maximum=False)
+
+
+@command("bzpopmax", arity=-3, flags="write noscript blocking fast", acl="sortedset",
+         keys=(1, -2, 1), group="sorted-set", since="5.0.0", complexity=_BZPOP_DOC)
+def bzpopmax(s, *args):
+    """BZPOPMAX key [key ...] timeout — Remove and return the member with the highest score from one or more sorted sets, or block until one is available
+
+    Like BZPOPMIN, for the highest score.
+    """
+    return _bzpop(s, args, maximum=True)
+
+
+@command("bzmpop", arity=-5, flags="write blocking", acl="sortedset",
+         getkeys=_numkeys_getkeys(2), group="sorted-set", since="7.0.0",
+         complexity="O(K) + O(M*log(N)) where K is the number of provided keys, N being the "
+                    "number of elements in the sorted set, and M being the number of elements "
+                    "popped.")
+def bzmpop(s, timeout, numkeys, *args):
+    """BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] — Remove and return members with scores in a sorted set or block until one is available
+
+    ZMPOP that waits up to ``timeout`` seconds for one of the sets to get
+    members: [key, [[member, score] …]], or nil.
+    """
+    n = parse_int(numkeys, "ERR numkeys should be greater than 0")
+    if n < 1:
+        raise ReplyError("ERR numkeys should be greater than 0")
+    if n >= len(args):
+        raise ReplyError(errors.SYNTAX)
+    where = args[n].lower()
+    if where not in (b"min", b"max"):
+        raise ReplyError(errors.SYNTAX)
+    count = -1
+    j = n + 1
+    while j < len(args):
+        if count == -1 and args[j].lower() == b"count" and j + 1 < len(args):
+            j += 1
+            count = parse_int(args[j], "ERR count should be greater than 0")
+            if count < 1:
+                raise ReplyError("ERR count should be greater than 0")
+        else:
+            raise ReplyError(errors.SYNTAX)
+        j += 1
+    count = 1 if count == -1 else count
+    maximum = where == b"max"
+    deadline = parse_timeout(timeout, s.node.now)   # after the other arguments
+    keys = args[:n]
+    found = _pop(s, keys, maximum, count, True, True, True)
+    if found is not NullArray:
+        return found
+
+    def serve():
+        key = _ready_zset(b)
+        if key is None:
+            return None
+        return _pop(s, [key], maximum, count, True, True, True)
+
+    b = Block([(s.db, key) for key in keys], deadline, serve, on_timeout=NullArray)
+    return b
 
 
 # ==============================================================================

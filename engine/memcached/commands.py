@@ -379,6 +379,22 @@ def cmd_cache_memlimit(node, conn, req: Request) -> bytes:
     return _reply(req, noreply, proto.OK)
 
 
+def cmd_config(node, conn, req: Request) -> bytes:
+    """``config get cluster`` → ``CONFIG cluster 0 <bytes>``, the payload, ``END``.
+
+    Not a memcached command: ElastiCache added it (engine 1.4.14+) so that a
+    client can ask any node for the cluster's node list — Auto Discovery.
+    The payload is two lines, ``<config version>\n`` and
+    ``<host>|<ip>|<port> …\n``, sent as a data block of ``<bytes>`` bytes
+    followed by ``\r\n``. A node outside a cluster, and any other ``config``
+    form, answers ``ERROR`` as memcached 1.6 does (it has no ``config``)."""
+    t = req.tokens
+    if node.cluster_config is None or len(t) != 3 or t[1] != b"get" or t[2] != b"cluster":
+        return proto.ERROR
+    payload = node.cluster_config()
+    return b"CONFIG cluster 0 %d\r\n%s\r\nEND\r\n" % (len(payload), payload)
+
+
 COMMANDS: Dict[bytes, Callable] = {
     b"get": cmd_get, b"gets": cmd_gets, b"gat": cmd_gat, b"gats": cmd_gats,
     b"bget": cmd_get,
@@ -386,4 +402,5 @@ COMMANDS: Dict[bytes, Callable] = {
     b"flush_all": cmd_flush_all, b"version": cmd_version, b"verbosity": cmd_verbosity,
     b"quit": cmd_quit, b"shutdown": cmd_shutdown, b"stats": cmd_stats,
     b"slabs": cmd_slabs, b"cache_memlimit": cmd_cache_memlimit,
+    b"config": cmd_config,
 }

@@ -113,6 +113,10 @@ class MemcachedNode:
         self.reassign_evictions = 0
         #: Recent evictions and reclaims, oldest first (bounded).
         self.events: deque = deque(maxlen=EVENT_HISTORY)
+        #: Set by :class:`engine.memcached.cluster.MemcachedCluster`: returns
+        #: the auto-discovery payload that ``config get cluster`` answers with.
+        #: None on a stand-alone node, which answers ``ERROR`` like memcached.
+        self.cluster_config = None
 
     # -- time --------------------------------------------------------------------
     @property

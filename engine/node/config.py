@@ -111,6 +111,8 @@ PARAMS: Dict[str, Param] = {p.name: p for p in (
     Param("set-max-intset-entries", 512, "int", bounds=(0, LLONG_MAX)),
     Param("zset-max-listpack-entries", 128, "int", bounds=(0, LLONG_MAX)),
     Param("zset-max-listpack-value", 64, "int", bounds=(0, LLONG_MAX)),
+    # HyperLogLogs stay in the compact sparse encoding up to this many bytes.
+    Param("hll-sparse-max-bytes", 3000, "memory"),
     Param("stream-node-max-bytes", 4096, "memory"),
     Param("stream-node-max-entries", 100, "int", bounds=(0, LLONG_MAX)),
     Param("databases", 16, "int", mutable=False),

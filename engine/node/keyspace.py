@@ -94,6 +94,8 @@ class Database:
         self._expiry_heap: list = []         # (expire_at, key): earliest deadline first
         self.used = 0                        # bytes of all entries (memory.py)
         self.watchers: Dict[bytes, set] = {}  # key -> clients WATCHing it
+        #: key -> sessions blocked on it, first-blocked first (node/blocking.py)
+        self.blocking_keys: Dict[bytes, list] = {}
         self.version = 0                     # bumped when a key is added or removed
         self.bucket_index = BucketIndex()    # SCAN's view of the keys (dictscan.py)
 
@@ -204,6 +206,8 @@ class Database:
             self.used += entry.size - old.size
         if self.watchers:
             self.signal_modified(key)
+        if self.blocking_keys and key in self.blocking_keys:
+            self.node.blocking.signal(self, key)   # wake BLPOP & co. (blocking.py)
 
     def value_size(self, entry: Entry) -> int:
         if entry.type == "string":
@@ -217,6 +221,8 @@ class Database:
         entry.size = new
         if self.watchers:
             self.signal_modified(key)
+        if self.blocking_keys and key in self.blocking_keys:
+            self.node.blocking.signal(self, key)
 
     def delete(self, key: bytes) -> bool:
         """Remove ``key``; True if it existed (expired or not)."""

@@ -34,18 +34,23 @@ from .. import commands  # noqa: F401  (importing fills the command table)
 from ..commands import registry
 from ..protocol.replies import QUEUED, ReplyError
 from . import memory
+from .blocking import Block, Blocking
 from .config import Config
 from .eviction import EvictionPool, perform_evictions
 from .expiry import active_expire_cycle, earliest_expiry
 from .keyspace import Database
 from .session import Session
 from .stats import Stats
+from ..commands.pubsub import PubSubRegistry
 
 log = logging.getLogger(__name__)
 
 from ..version import REDIS_VERSION  # noqa: E402  (re-exported)
 # Commands that run immediately even inside MULTI (everything else is queued).
 _MULTI_IMMEDIATE = {"exec", "discard", "multi", "watch", "quit", "reset"}
+# What a RESP2 connection may run while subscribed to pub/sub channels.
+_SUBSCRIBED_OK = {"subscribe", "ssubscribe", "psubscribe", "unsubscribe", "sunsubscribe",
+                  "punsubscribe", "ping", "quit", "reset"}
 
 
 class _CaseTable(dict):
@@ -110,6 +115,10 @@ class Node:
         #: an object whose ``check(session, cmd, argv)`` returns a refusal
         #: (MOVED/ASK/CROSSSLOT/TRYAGAIN/CLUSTERDOWN text) or None to run here.
         self.cluster = None
+        #: Blocked clients and ready keys (blocking.py); pub/sub subscriptions.
+        self.blocking = Blocking(self)
+        self.pubsub = PubSubRegistry()
+        self._depth = 0    # commands running inside commands (EXEC, scripts)
         self.apply_config()
         self.clock.on_advance(self._on_clock_advance)
 
@@ -131,6 +140,9 @@ class Node:
         with self.lock:
             session.reset_transaction()
             session.closed = True
+            self.blocking.forget(session)
+            self.pubsub.drop(session)
+            session.on_reply = None
             self.sessions.pop(session.id, None)
 
     def requires_auth(self) -> bool:
@@ -187,7 +199,11 @@ class Node:
             # queueing in MULTI (processCommand → getNodeByQuery).
             refusal = self.cluster.check(s, cmd, argv)
             if refusal is not None:
-                return self._reject(s, cmd, refusal)
+                # A refused EXEC was already discarded by check(); Redis sends
+                # the redirection itself then, not an EXECABORT.
+                return self._reject(s, None if cmd.name == "exec" else cmd, refusal)
+        if s.pubsub and s.protocol == 2 and cmd.name not in _SUBSCRIBED_OK:
+            return self._reject(s, cmd, errors.subscribed_context(cmd.name))
         if s.multi is not None and (cmd.parent or cmd).name not in _MULTI_IMMEDIATE:
             if cmd.no_multi:
                 return self._reject(s, cmd, errors.NOT_ALLOWED_IN_MULTI.format(
@@ -211,6 +227,7 @@ class Node:
         s.last_command = name
         s.last_ms = self.now
         started = time.perf_counter_ns() if self._wall else 0
+        self._depth += 1
         try:
             reply = cmd.handler(s, *args)
         except ReplyError as e:
@@ -218,6 +235,12 @@ class Node:
         except Exception as exc:  # a bug in the engine must not kill the server
             log.exception("command %s failed", cmd.name)
             reply = ReplyError(f"ERR internal engine error in '{cmd.name}': {exc!r}")
+        finally:
+            self._depth -= 1
+        if type(reply) is Block:
+            # Park the client (blocking.py); inside EXEC or a script
+            # (a command running inside another) it may not wait.
+            reply = self.blocking.block(s, cmd, reply, self._depth > 0)
         stat[0] += 1
         if started:
             stat[1] += (time.perf_counter_ns() - started) // 1000
@@ -225,6 +248,10 @@ class Node:
         if type(reply) is ReplyError:
             stat[3] += 1
             self._count_error(reply.message)
+        if self.blocking.ready and not self._depth:
+            # After a whole command (EXEC and scripts included), hand the
+            # keys it wrote to the clients blocked on them.
+            self.blocking.serve_ready()
         return reply
 
     def _reject(self, s: Session, cmd, message: str) -> ReplyError:
@@ -314,6 +341,8 @@ class Node:
         with self.lock:
             self.now = self.clock.now_ms()
             active_expire_cycle(self)
+            if self.blocking.blocked:
+                self.blocking.expire(self.now)
 
     def _on_clock_advance(self, old_ms: int, new_ms: int) -> None:
         """Catch up with a virtual clock that jumped from old_ms to new_ms by
@@ -343,6 +372,8 @@ class Node:
                 tick += period
             self._cron_last_tick = tick - period
             self.now = new_ms
+            if self.blocking.blocked:
+                self.blocking.expire(new_ms)   # blocked clients past their deadline
 
     def __repr__(self) -> str:
         keys = sum(len(db) for db in self.dbs)

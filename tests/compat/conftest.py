@@ -38,7 +38,8 @@ HOST = "127.0.0.1"
 #: read from each server at start-up, so both go back to their own defaults.
 RESET_PARAMS = ("maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor",
                 "lfu-decay-time", "hz", "timeout", "proto-max-bulk-len",
-                "active-expire-effort", "maxmemory-eviction-tenacity")
+                "active-expire-effort", "maxmemory-eviction-tenacity",
+                "hll-sparse-max-bytes", "stream-node-max-entries", "stream-node-max-bytes")
 
 
 class RunningServer:

@@ -5,8 +5,7 @@ for byte (no normalizers). Each command has cases for its replies, its
 errors (arity, WRONGTYPE, bad integers, syntax), RESP3 shapes where they
 differ from RESP2 (nil vs null array), TTLs kept across edits and the key
 deleted when the list empties. The blocking variants (BLPOP, BRPOP, BLMOVE,
-BRPOPLPUSH, BLMPOP) are not implemented by the engine (no server-side
-blocking yet) and are not tested here.
+BRPOPLPUSH, BLMPOP) need two clients and are tested in test_blocking.py.
 """
 from __future__ import annotations
 
@@ -205,13 +204,6 @@ LIST_COMMANDS = ("lpush", "rpush", "lpushx", "rpushx", "lpop", "rpop", "llen", "
 def test_list_command_info(pair):
     """COMMAND INFO: arity, flags, key positions, ACL categories and tips."""
     assert_same_command_info(pair, *LIST_COMMANDS)
-
-
-def test_blocking_variants_are_unknown(pair):
-    """Not implemented yet (no server-side blocking): unknown on the engine."""
-    for cmd in ("BLPOP", "BRPOP", "BLMOVE", "BRPOPLPUSH", "BLMPOP"):
-        reply = pair.engine.call(cmd, "k", "0")
-        assert reply.is_error and reply.value.startswith(b"ERR unknown command"), reply.raw
 
 
 def test_watch_signalled_by_list_writes(pair):

@@ -2,7 +2,7 @@
 
 Each case is a short command sequence run on both servers in lock step (see
 differential.py); the id says what it checks. Cases cover every sorted-set
-command the engine implements (not the blocking BZPOPMIN/BZPOPMAX/BZMPOP),
+command the engine implements (the blocking BZPOPMIN/BZPOPMAX/BZMPOP are in test_blocking.py),
 their options and option conflicts, every error text, both encodings
 (listpack and skiplist, by lowering zset-max-listpack-*), RESP2 and RESP3
 reply shapes, and score formatting. WRONGTYPE paths use a string key.

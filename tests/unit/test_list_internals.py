@@ -142,8 +142,8 @@ def test_errors():
         r.execute_command("LPOS", "l", "a", "RANK", 0)
     with pytest.raises(redis.ResponseError, match="numkeys should be greater than 0"):
         r.execute_command("LMPOP", 0, "l", "LEFT")
-    with pytest.raises(redis.ResponseError, match="unknown command"):
-        r.execute_command("BLPOP", "l", 0)
+    with pytest.raises(redis.ResponseError, match="timeout is negative"):
+        r.execute_command("BLPOP", "l", -1)
 
 
 def test_ttl_kept_and_empty_list_deleted():
@@ -175,8 +175,8 @@ def test_getkeys_for_lmpop():
     assert r.command_getkeys("LMPOP", 2, "a", "b", "LEFT") == ["a", "b"]
     from engine.commands.registry import TABLE
     assert "movablekeys" in TABLE[b"lmpop"].flags
-    for name in (b"blpop", b"brpop", b"blmove", b"brpoplpush", b"blmpop"):
-        assert name not in TABLE          # blocking variants: not implemented yet
+    assert "movablekeys" in TABLE[b"blmpop"].flags
+    assert r.command_getkeys("BLMPOP", 0, 2, "a", "b", "LEFT") == ["a", "b"]
 
 
 # -- memory ---------------------------------------------------------------------------------
