@@ -25,3 +25,6 @@ from . import streams  # noqa: F401
 from . import pubsub  # noqa: F401
 from . import scripting  # noqa: F401
 from . import cluster  # noqa: F401
+from . import acl  # noqa: F401
+from . import search  # noqa: F401
+from . import bloom  # noqa: F401

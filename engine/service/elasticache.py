@@ -35,6 +35,9 @@ from . import limits
 from .cache_cluster import CacheCluster
 from .errors import ClientError, Refusal
 from .naming import Namer, availability_zones
+from .resilience import ResilienceAPI
+from .scaling_api import ScalingAPI
+from .security_api import SecurityAPI
 from .replication_group import ReplicationGroup, check_bool, check_int
 
 #: Parameters the API accepts that the emulator records but does not act on
@@ -75,7 +78,7 @@ def _reject_unknown(operation_name: str, params: dict, known: set) -> dict:
     return {k: v for k, v in params.items() if k in _RECORDED}
 
 
-class ElastiCache:
+class ElastiCache(ResilienceAPI, SecurityAPI, ScalingAPI):
     """The emulated ElastiCache API for one account in one Region.
 
     ``clock``        a VirtualClock (default: a new one) shared by every cluster
@@ -141,6 +144,7 @@ class ElastiCache:
         extra = _reject_unknown("CreateReplicationGroup", params, known)
         params.update(ReplicationGroupId=ReplicationGroupId,
                       ReplicationGroupDescription=ReplicationGroupDescription)
+        self._check_group_params(params)     # feature mixins validate their parameters
         plan = ReplicationGroup.plan(params, quota_raised=self.quota_raised)
         self._purge()
         if plan["name"] in self._groups:
@@ -150,6 +154,7 @@ class ElastiCache:
         group = ReplicationGroup(**plan, clock=self.clock, seed=self.rng.randrange(2**31),
                                  namer=self.namer, node_config=self.node_config, extra=extra)
         self._groups[group.name] = group
+        self._after_create_group(group, params)   # feature mixins attach their state
         return {"ReplicationGroup": group.describe()}
 
     @operation("DescribeReplicationGroups")

@@ -1,0 +1,1 @@
+"""The acl command family (being written)."""

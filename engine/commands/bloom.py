@@ -1,0 +1,1 @@
+"""The bloom command family (being written)."""

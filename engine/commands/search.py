@@ -1,0 +1,1 @@
+"""The search command family (being written)."""
