@@ -42,7 +42,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from .commands.pubsub import Replies
 from .node.blocking import Block
 from .node.node import Node
-from .protocol.replies import (Bool, Double, Map, Push, ReplyError, SetReply,
+from .protocol.replies import (Bool, Double, HumanDouble, Map, Push, ReplyError, SetReply,
                                SimpleString, Verbatim, _NullArray, format_double)
 
 __all__ = ["connect", "EngineConnection", "VIRTUAL_GRACE_S"]
@@ -334,6 +334,10 @@ def to_redis_py(r, resp3: bool, encoder, parser):
             return float(r)
         text = format_double(r)
         return encoder.decode(text) if encoder is not None else text
+    if t is HumanDouble:
+        if resp3:
+            return float(r)
+        return encoder.decode(bytes(r)) if encoder is not None else bytes(r)
     if t is _NullArray:
         return None
     if t is Bool:

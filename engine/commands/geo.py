@@ -14,12 +14,9 @@ points get nearby scores, a search is a few score-range scans:
 
 Replies as redis-server 7.0 sends them: distances as text with 4 decimals
 (bulk strings, even in RESP3), coordinates as "human" long doubles
-(``%.17Lf`` without trailing zeros: ``13.36138933897018433``).
-
-Known difference (needs a reply type the protocol layer does not have yet):
-in RESP3, redis-server sends coordinates as a double in that human form
-(``,13.36138933897018433``); the engine sends the same double value in the
-shortest exact form (``,13.361389338970184``). RESP2 replies are identical.
+(``%.17Lf`` without trailing zeros: ``13.36138933897018433``) — a bulk
+string in RESP2 and a RESP3 double carrying the same digits
+(``,13.36138933897018433``), the :class:`HumanDouble` reply type.
 """
 from __future__ import annotations
 
@@ -27,7 +24,7 @@ import math
 from typing import List, Optional
 
 from .. import errors
-from ..protocol.replies import Double, NullArray, ReplyError
+from ..protocol.replies import HumanDouble, NullArray, ReplyError
 from . import geohash as gh
 from .args import parse_int
 from .registry import command
@@ -96,8 +93,8 @@ def human_double(x: float) -> bytes:
 
 
 def _coord(s, x: float):
-    # RESP3: a double (see the module docstring for the one difference).
-    return Double(x) if s.protocol >= 3 else human_double(x)
+    # The same digits in both protocols: a bulk string in RESP2, a double in RESP3.
+    return HumanDouble(human_double(x))
 
 
 def _member_lon_lat(z: ZSet, member: bytes):

@@ -15,6 +15,7 @@ Python value       RESP2                    RESP3
 ``Map``            flat array (k, v, ...)   map ``%``
 ``SetReply``       array                    set ``~``
 ``Double``         bulk string              double ``,``
+``HumanDouble``    bulk string              double ``,`` (same text)
 ``Verbatim``       bulk string              verbatim ``=`` (txt:)
 ``NullArray``      null array ``*-1``       null ``_``
 ``Bool``           integer 1/0              boolean ``#t``/``#f``
@@ -73,6 +74,14 @@ class SetReply(list):
 
 class Double(float):
     """A floating-point reply (RESP3 ``,``; RESP2 sends it as a bulk string)."""
+
+    __slots__ = ()
+
+
+class HumanDouble(bytes):
+    """A double whose digits are already chosen (Redis's addReplyHumanLongDouble,
+    e.g. GEOPOS coordinates): RESP2 sends the text as a bulk string, RESP3 as a
+    double ``,`` carrying the same text — not the ``%.17g`` of :class:`Double`."""
 
     __slots__ = ()
 

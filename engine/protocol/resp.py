@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from typing import List, Optional, Union
 
-from .replies import (Bool, Double, Map, NullArray, Push, ReplyError, SetReply,
+from .replies import (Bool, Double, HumanDouble, Map, NullArray, Push, ReplyError, SetReply,
                       SimpleString, Verbatim, _NullArray, format_double)
 
 INLINE_MAX = 64 * 1024          # PROTO_INLINE_MAX_SIZE
@@ -310,6 +310,11 @@ def _encode(r, proto: int, out: List[bytes]) -> None:
             out.append(b"$%d\r\n%s\r\n" % (len(text), text))
         else:
             out.append(b",%s\r\n" % text)
+    elif t is HumanDouble:
+        if proto == 2:
+            out.append(b"$%d\r\n%s\r\n" % (len(r), r))
+        else:
+            out.append(b",%s\r\n" % r)
     elif t is _NullArray:
         out.append(b"*-1\r\n" if proto == 2 else b"_\r\n")
     elif t is Bool:
