@@ -4,6 +4,7 @@
 #   make test    every test: tests/ (.py) and every notebook in labs/ (nbval)
 #   make serve   serve the engine over TCP for redis-cli & co. (6379, or a free port if busy)
 #   make bench   engine vs fakeredis vs a real redis-server
+#   make student student copies of the labs (solution cells removed) in build/student/
 #   make clean   remove .venv, caches and build stamps
 #
 # Needs only python3 (with venv) and make; packages come from PyPI.
@@ -22,7 +23,7 @@ ROOT_ARGS := $(if $(filter 0,$(shell id -u)),--allow-root)
 # Extra benchmark arguments, e.g. `make bench BENCH_ARGS="--json bench.json"`.
 BENCH_ARGS ?=
 
-.PHONY: lab test serve bench clean venv
+.PHONY: lab test serve bench student clean venv
 
 # The venv is (re)installed only when pyproject.toml changes or the stamp is missing.
 # The install is editable, so edits to engine/ and quizzes/ need no reinstall.
@@ -54,6 +55,10 @@ serve: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+# Student copies: every lab without the cells tagged `solution` (as nbgrader marks them).
+student: $(STAMP)
+	$(PY) -m quizzes student labs build/student
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis build dist *.egg-info

@@ -29,6 +29,16 @@ import pytest
 IN_CI = os.environ.get("CI", "").strip().lower() == "true"
 
 
+def pytest_configure(config) -> None:
+    """Quiz progress written while testing (the lab notebooks' quiz cells, run by
+    nbval in kernels that inherit this environment) goes to a throwaway file,
+    never to the learner's real ~/.elasticache-lab/progress.json."""
+    if "ELASTICACHE_LAB_PROGRESS" not in os.environ:
+        import tempfile
+        folder = tempfile.mkdtemp(prefix="elasticache-lab-test-progress-")
+        os.environ["ELASTICACHE_LAB_PROGRESS"] = os.path.join(folder, "progress.json")
+
+
 def require_binary(name: str) -> str:
     """Return the full path of executable ``name`` found on PATH.
 

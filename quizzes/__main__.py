@@ -1,0 +1,6 @@
+"""``python -m quizzes``: see :mod:`quizzes.cli`."""
+import sys
+
+from .cli import main
+
+sys.exit(main())
