@@ -381,6 +381,14 @@ def reset_server(server) -> None:
         if reply.raw.startswith(b"-NOAUTH"):
             c.call("AUTH", TEST_PASSWORD)
         c.call("CONFIG", "SET", "requirepass", "")
+        # ACL users back to a fresh server's: only `default`, with every right.
+        users = c.call("ACL", "USERS").py()
+        for name in users if isinstance(users, list) else []:
+            if name != b"default":
+                c.call("ACL", "DELUSER", name)
+        c.call("ACL", "SETUSER", "default", "on", "nopass", "resetkeys", "resetchannels",
+               "clearselectors", "~*", "&*", "+@all")
+        c.call("ACL", "LOG", "RESET")
         for name, value in server.defaults.items():
             c.call("CONFIG", "SET", name, value)
         c.call("CLIENT", "KILL", "TYPE", "normal", "SKIPME", "yes")
@@ -425,6 +433,38 @@ def assert_info_agrees(pair: "Pair", counters=COUNTERS, ignore=("cmdstat_info",)
             diff = {k: (rs.get(k), es.get(k)) for k in set(rs) | set(es)
                     if rs.get(k) != es.get(k)}
             raise Mismatch(f"INFO {prefix}* differ (redis-server, engine): {diff}")
+
+
+def _pair_machine_base():
+    from hypothesis.stateful import RuleBasedStateMachine
+
+    class PairMachine(RuleBasedStateMachine):
+        """The base of the generated differential tests. Each sequence starts
+        from an empty database on both servers (RESP2, db 0, INFO counters
+        reset); ``send`` runs one command on both and compares the replies.
+        :func:`run_generated` sets ``pair`` and a fresh ``stats`` per run."""
+
+        pair = None
+        stats = {"sequences": 0, "steps": 0}
+        RESET = (("HELLO", "2"), ("SELECT", "0"), ("FLUSHALL",), ("CONFIG", "RESETSTAT"))
+
+        def __init__(self):
+            super().__init__()
+            for client in (self.pair.real, self.pair.engine):
+                for cmd in self.RESET:
+                    client.call(*cmd)
+            type(self).stats["sequences"] += 1
+
+        def send(self, *args, normalize=None):
+            type(self).stats["steps"] += 1
+            real, eng = self.pair.both(*args)
+            compare(args, real, eng, normalize)
+            return real
+
+    return PairMachine
+
+
+PairMachine = _pair_machine_base()
 
 
 def run_generated(machine, pair: "Pair", *, examples: int, steps: int, derandomize: bool,

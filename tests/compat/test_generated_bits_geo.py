@@ -21,9 +21,9 @@ import os
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from hypothesis.stateful import initialize, rule
 
-from differential import assert_info_agrees, compare, run_generated
+from differential import PairMachine, assert_info_agrees, run_generated
 
 EXAMPLES = int(os.environ.get("BITS_GEO_EXAMPLES", "300"))
 DERANDOMIZE = os.environ.get("COMPAT_RANDOM", "") != "1"
@@ -51,24 +51,8 @@ def num(v) -> bytes:
     return repr(float(v)).encode() if isinstance(v, float) else b"%d" % v
 
 
-class BitsGeo(RuleBasedStateMachine):
-    """Every rule sends one command to both servers."""
-
-    pair = None
-    stats = {"sequences": 0, "steps": 0}
-
-    def __init__(self):
-        super().__init__()
-        for client in (self.pair.real, self.pair.engine):
-            for cmd in (("HELLO", "2"), ("SELECT", "0"), ("FLUSHALL",), ("CONFIG", "RESETSTAT")):
-                client.call(*cmd)
-        BitsGeo.stats["sequences"] += 1
-
-    def send(self, *args, normalize=None):
-        BitsGeo.stats["steps"] += 1
-        real, eng = self.pair.both(*args)
-        compare(args, real, eng, normalize)
-        return real
+class BitsGeo(PairMachine):
+    """Every rule sends one command to both servers (see differential.PairMachine)."""
 
     @initialize(sparse=st.sampled_from([b"3000", b"3000", b"30", b"100", b"600"]),
                 resp3=st.booleans())

@@ -26,10 +26,10 @@ import os
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from hypothesis.stateful import initialize, rule
 
 from collections_support import check_random, listpack_entries, pairs, scan_pairs, _content  # noqa: F401
-from differential import assert_info_agrees, compare, run_generated, scan_reply, sort
+from differential import PairMachine, assert_info_agrees, compare, run_generated, scan_reply, sort
 
 EXAMPLES = int(os.environ.get("COLLECTION_EXAMPLES", "400"))
 DERANDOMIZE = os.environ.get("COMPAT_RANDOM", "") != "1"
@@ -61,26 +61,10 @@ THRESHOLDS = st.sampled_from([
 ])
 
 
-class Collections(RuleBasedStateMachine):
-    """Every rule sends one command to both servers."""
-
-    pair = None
-    stats = {"sequences": 0, "steps": 0}
-
-    def __init__(self):
-        super().__init__()
-        for client in (self.pair.real, self.pair.engine):
-            for cmd in (("HELLO", "2"), ("SELECT", "0"), ("FLUSHALL",), ("CONFIG", "RESETSTAT")):
-                client.call(*cmd)
-        Collections.stats["sequences"] += 1
+class Collections(PairMachine):
+    """Every rule sends one command to both servers (see differential.PairMachine)."""
 
     # -- plumbing ----------------------------------------------------------------
-    def send(self, *args, normalize=None):
-        Collections.stats["steps"] += 1
-        real, eng = self.pair.both(*args)
-        compare(args, real, eng, normalize)
-        return real
-
     def encoding(self, key: bytes):
         """The engine's encoding of ``key`` (None if missing or expired)."""
         node = self.pair.engine_node

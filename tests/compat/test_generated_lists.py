@@ -22,9 +22,9 @@ import os
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from hypothesis.stateful import initialize, rule
 
-from differential import assert_info_agrees, compare, run_generated
+from differential import PairMachine, assert_info_agrees, run_generated
 
 EXAMPLES = int(os.environ.get("LIST_EXAMPLES", "300"))
 DERANDOMIZE = os.environ.get("COMPAT_RANDOM", "") != "1"
@@ -48,24 +48,8 @@ sides = st.sampled_from([b"LEFT", b"RIGHT", b"left", b"UP"])
 FILLS = st.sampled_from([b"-2", b"-2", b"-1", b"1", b"3", b"0"])
 
 
-class Lists(RuleBasedStateMachine):
-    """Every rule sends one command to both servers."""
-
-    pair = None
-    stats = {"sequences": 0, "steps": 0}
-
-    def __init__(self):
-        super().__init__()
-        for client in (self.pair.real, self.pair.engine):
-            for cmd in (("HELLO", "2"), ("SELECT", "0"), ("FLUSHALL",), ("CONFIG", "RESETSTAT")):
-                client.call(*cmd)
-        Lists.stats["sequences"] += 1
-
-    def send(self, *args, normalize=None):
-        Lists.stats["steps"] += 1
-        real, eng = self.pair.both(*args)
-        compare(args, real, eng, normalize)
-        return real
+class Lists(PairMachine):
+    """Every rule sends one command to both servers (see differential.PairMachine)."""
 
     @initialize(fill=FILLS, resp3=st.booleans())
     def configure(self, fill, resp3):

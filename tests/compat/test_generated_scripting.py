@@ -19,9 +19,9 @@ from __future__ import annotations
 import os
 
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule
+from hypothesis.stateful import rule
 
-from differential import assert_info_agrees, compare, run_generated
+from differential import PairMachine, assert_info_agrees, run_generated
 
 EXAMPLES = int(os.environ.get("SCRIPT_EXAMPLES", "250"))
 DERANDOMIZE = os.environ.get("COMPAT_RANDOM", "") != "1"
@@ -86,24 +86,8 @@ def script(draw):
 scripts = st.composite(script)()
 
 
-class Scripts(RuleBasedStateMachine):
-    """Every rule sends one command to both servers."""
-
-    pair = None
-    stats = {"sequences": 0, "steps": 0}
-
-    def __init__(self):
-        super().__init__()
-        for client in (self.pair.real, self.pair.engine):
-            for cmd in (("HELLO", "2"), ("SELECT", "0"), ("FLUSHALL",), ("CONFIG", "RESETSTAT")):
-                client.call(*cmd)
-        Scripts.stats["sequences"] += 1
-
-    def send(self, *args):
-        Scripts.stats["steps"] += 1
-        real, eng = self.pair.both(*args)
-        compare(args, real, eng)
-        return real
+class Scripts(PairMachine):
+    """Every rule sends one command to both servers (see differential.PairMachine)."""
 
     @rule(body=scripts, key=st.sampled_from(["k", "s", "l"]), arg=st.sampled_from(["5", "x"]),
           ro=st.booleans())

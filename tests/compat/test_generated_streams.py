@@ -27,9 +27,9 @@ import os
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, rule
+from hypothesis.stateful import initialize, rule
 
-from differential import assert_info_agrees, compare, run_generated
+from differential import PairMachine, assert_info_agrees, run_generated
 from test_streams import pending_idle, times
 
 EXAMPLES = int(os.environ.get("STREAM_EXAMPLES", "300"))
@@ -66,24 +66,8 @@ NODE_ENTRIES = st.sampled_from([b"100", b"100", b"1", b"2", b"3", b"5"])
 NODE_BYTES = st.sampled_from([b"4096", b"4096", b"60", b"0"])
 
 
-class Streams(RuleBasedStateMachine):
-    """Every rule sends one command to both servers."""
-
-    pair = None
-    stats = {"sequences": 0, "steps": 0}
-
-    def __init__(self):
-        super().__init__()
-        for client in (self.pair.real, self.pair.engine):
-            for cmd in (("HELLO", "2"), ("SELECT", "0"), ("FLUSHALL",), ("CONFIG", "RESETSTAT")):
-                client.call(*cmd)
-        Streams.stats["sequences"] += 1
-
-    def send(self, *args, normalize=None):
-        Streams.stats["steps"] += 1
-        real, eng = self.pair.both(*args)
-        compare(args, real, eng, normalize)
-        return real
+class Streams(PairMachine):
+    """Every rule sends one command to both servers (see differential.PairMachine)."""
 
     @initialize(entries=NODE_ENTRIES, nbytes=NODE_BYTES, resp3=st.booleans())
     def configure(self, entries, nbytes, resp3):
