@@ -195,6 +195,8 @@ class BackgroundServer:
 
     protocol_class = None
     backlog = 511
+    #: An ssl.SSLContext to speak TLS (engine/security/tls.py sets it), else None.
+    ssl_context = None
     scheme = "tcp"
     thread_name = "engine-serve"
 
@@ -240,7 +242,7 @@ class BackgroundServer:
     async def _bind(self) -> None:
         self._server = await self.loop.create_server(
             lambda: self.protocol_class(self), self.host, self.requested_port,
-            reuse_address=True, backlog=self.backlog)
+            reuse_address=True, backlog=self.backlog, ssl=self.ssl_context)
         self.port = self._server.sockets[0].getsockname()[1]
         self.node.port = self.port  # what INFO / stats report as the port
         self.on_bound()

@@ -62,13 +62,11 @@ def select(s, index):
     return OK
 
 
-def _check_password(s, username: bytes, password: bytes) -> bool:
-    """Only the ``default`` user exists until RBAC arrives: its password is
-    ``requirepass`` (and with no requirepass it accepts any password)."""
-    if username != b"default":
-        return False
-    required = s.node.config["requirepass"]
-    return not required or password == required.encode()
+def _check_password(s, username: bytes, password: bytes, command: bytes = b"AUTH") -> bool:
+    """Check the pair against the node's ACL users (engine/security): on
+    success the connection becomes that user; a failure is ACL-logged.
+    ``requirepass`` is the default user's password."""
+    return s.node.acl.authenticate(s, username, password, command)
 
 
 def _valid_name(name: bytes) -> bool:
@@ -105,7 +103,7 @@ def hello(s, *args):
             raise ReplyError("ERR Syntax error in HELLO option '"
                              + args[i].decode("utf-8", "surrogateescape") + "'")
     if auth is not None:
-        if not _check_password(s, *auth):
+        if not _check_password(s, *auth, b"HELLO"):
             raise ReplyError(errors.WRONGPASS)
         s.authenticated = True
         s.user = auth[0].decode("utf-8", "surrogateescape")
@@ -138,7 +136,8 @@ def auth(s, *args):
     if len(args) > 2:
         raise ReplyError(errors.SYNTAX)
     if len(args) == 1:
-        if not s.node.config["requirepass"]:
+        s.node.acl.sync_requirepass()
+        if s.node.acl.default.nopass:
             raise ReplyError(errors.AUTH_NOT_CONFIGURED)
         username, password = b"default", args[0]
     else:

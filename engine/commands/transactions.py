@@ -54,7 +54,15 @@ def exec_(s):
     if dirty:
         return NullArray
     node = s.node
-    return [node.invoke(s, cmd, args) for cmd, args in queued]
+    replies = []
+    for cmd, args in queued:
+        refusal = node.acl.exec_refusal(s, cmd, args)
+        if refusal is not None:
+            node._count_error(refusal)
+            replies.append(ReplyError(refusal))
+        else:
+            replies.append(node.invoke(s, cmd, args))
+    return replies
 
 
 @command("discard", arity=1, flags=_TX, acl="transaction", group="transactions",

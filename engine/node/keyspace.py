@@ -85,6 +85,11 @@ def string_entry(value: bytes, raw: bool = False) -> Entry:
 class Database:
     """One numbered database of a :class:`~engine.node.node.Node`."""
 
+    #: Set by FT.CREATE (engine/vector/ftindex.py): ``hook(db, key)`` after a key
+    #: is stored, changed or deleted (``key`` None on flush). None = no index,
+    #: so the write paths pay a single attribute check.
+    search_hook = None
+
     def __init__(self, node: "Node", index: int):
         self.node = node
         self.index = index
@@ -208,6 +213,8 @@ class Database:
             self.signal_modified(key)
         if self.blocking_keys and key in self.blocking_keys:
             self.node.blocking.signal(self, key)   # wake BLPOP & co. (blocking.py)
+        if self.search_hook is not None:
+            self.search_hook(self, key)
 
     def value_size(self, entry: Entry) -> int:
         if entry.type == "string":
@@ -223,6 +230,8 @@ class Database:
             self.signal_modified(key)
         if self.blocking_keys and key in self.blocking_keys:
             self.node.blocking.signal(self, key)
+        if self.search_hook is not None:
+            self.search_hook(self, key)
 
     def delete(self, key: bytes) -> bool:
         """Remove ``key``; True if it existed (expired or not)."""
@@ -239,6 +248,8 @@ class Database:
             self._drop_volatile(key, e)
         if self.watchers:
             self.signal_modified(key)
+        if self.search_hook is not None:
+            self.search_hook(self, key)
         return True
 
     def expire(self, key: bytes, e: Entry, active: bool = False) -> None:
@@ -316,6 +327,8 @@ class Database:
         self._expiry_heap = []
         self.used = 0
         self.version += 1
+        if self.search_hook is not None:
+            self.search_hook(self, None)
         return count
 
     # -- WATCH support -----------------------------------------------------

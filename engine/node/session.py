@@ -25,7 +25,7 @@ class Session:
         "multi", "multi_error", "watched", "watch_dirty", "close_after_reply",
         "killer", "lib_name", "lib_ver", "closed",
         "blocked", "in_script", "on_reply", "outbox",
-        "channels", "patterns", "shard_channels", "pubsub",
+        "channels", "patterns", "shard_channels", "pubsub", "auth_ms",
     )
 
     def __init__(self, node, client_id: int, *, addr: str, laddr: str, kind: str):
@@ -39,6 +39,8 @@ class Session:
         self.protocol = 2
         self.authenticated = not node.requires_auth()
         self.user = "default"
+        #: When this connection last authenticated (IAM connections expire).
+        self.auth_ms = node.clock.now_ms()
         self.created_ms = node.clock.now_ms()
         self.last_ms = self.created_ms
         self.last_command = "NULL"

@@ -31,6 +31,8 @@ from .. import errors
 from ..commands import registry
 from ..node.session import Session
 from ..protocol.replies import ReplyError
+from ..security.access import SCRIPT_REASON
+from ..security.acl import OK as ACL_OK
 from ..version import REDIS_VERSION
 from . import convert, libs, packing
 from .prelude import PRELUDE
@@ -286,6 +288,10 @@ class ScriptEngine:
             return self._refuse(cmd, "ERR Wrong number of args calling Redis command from script")
         if "noscript" in cmd.flags:
             return self._refuse(cmd, "ERR This Redis command is not allowed from script")
+        denied = node.acl.check(run.caller, cmd, argv, "lua")   # scriptVerifyACL
+        if denied is not None:
+            reason = SCRIPT_REASON.get(denied[0], "lacking the permissions for the command")
+            return self._refuse(cmd, "ERR The user executing the script " + reason)
         if cmd.is_write and run.readonly:
             return self._refuse(cmd, "ERR Write commands are not allowed from read-only scripts.")
         if (node.maxmemory and not run.allow_oom and not run.write_dirty and run.oom
@@ -308,8 +314,8 @@ class ScriptEngine:
         return ReplyError(message)
 
     def _acl_check(self, *args):
-        """redis.acl_check_cmd: the engine has no per-user ACLs yet, so any
-        known command is allowed."""
+        """redis.acl_check_cmd: whether the calling user's ACL allows the
+        command with these arguments (no ACL LOG entry, no arity check)."""
         argv = [a if type(a) is bytes else b"%.17g" % a for a in args
                 if type(a) in (bytes, int, float)]
         if not args or len(argv) != len(args):
@@ -319,7 +325,8 @@ class ScriptEngine:
             raise ScriptRaise(value)
         if registry.lookup(argv) is None:
             raise ScriptRaise(self._lib_error("Invalid command passed to redis.acl_check_cmd()")[0])
-        return True
+        user = self.node.acl.get(self.session.user)
+        return user is not None and user.check(registry.lookup(argv), argv)[0] == ACL_OK
 
     def _setresp(self, resp) -> None:
         self.session.protocol = int(resp)

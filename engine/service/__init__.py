@@ -20,5 +20,10 @@ and :mod:`.cache_cluster` (one class per resource type).
 from .errors import ClientError
 from .elasticache import ElastiCache, Waiter
 from . import limits
+# Scaling, serverless, metrics and cost (issue #9): node_types (the sourced
+# table), pricing (PriceBook and bill lines); metrics, serverless, autoscaling,
+# tiering and simulate load on first use through ElastiCache (ec.cloudwatch,
+# ec.autoscaling, ec.create_serverless_cache) or by import.
+from . import node_types, pricing
 
-__all__ = ["ElastiCache", "ClientError", "Waiter", "limits"]
+__all__ = ["ElastiCache", "ClientError", "Waiter", "limits", "node_types", "pricing"]

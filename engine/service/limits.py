@@ -188,3 +188,26 @@ def version_tuple(version: str) -> Tuple[int, ...]:
         raise ValueError(version)
     nums = tuple(int(p) for p in parts)
     return nums + (0,) * (3 - len(nums))
+
+
+# ---------------------------------------------------------------------------
+# Serverless caches — fact sheet §1 and §4 (issue #9; engine/service/serverless.py)
+# ---------------------------------------------------------------------------
+
+#: Serverless caches per Region.
+#: Source: DG:quota-limits (fact sheet §1; ⚠ secondary copies of that page).
+SERVERLESS_CACHES_PER_REGION = 40
+#: Per cache: 5,000 GiB of data and 15 million ECPUs per second.
+#: Source: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/RedisConfiguration.html
+SERVERLESS_MAX_DATA_STORAGE_GB = 5000
+SERVERLESS_MAX_ECPU_PER_SECOND = 15_000_000
+#: Per hash slot: 30,000 ECPU/s, or 90,000 reading from replicas with READONLY. Same source.
+SERVERLESS_MAX_ECPU_PER_SLOT = 30_000
+SERVERLESS_MAX_ECPU_PER_SLOT_READONLY = 90_000
+#: 65,000 client connections, 4 KiB keys, 3,999 arguments per request. Same source.
+SERVERLESS_MAX_CLIENTS = 65_000
+SERVERLESS_MAX_KEY_BYTES = 4096
+SERVERLESS_MAX_ARGUMENTS = 3999
+#: The endpoint's port and the reader port (READONLY, eventually consistent). Same source.
+SERVERLESS_PORT = 6379
+SERVERLESS_READER_PORT = 6380

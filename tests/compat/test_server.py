@@ -233,9 +233,20 @@ def test_info_counters(pair, steps):
 
 # -- COMMAND ----------------------------------------------------------------------------
 
+def _is_module_command(name) -> bool:
+    """FT.* and BF.* come from modules (valkey-search, valkey-bloom) that a
+    plain redis-server 7.0 does not load: there is nothing to compare them
+    with here (tests/vector checks them against their documented syntax)."""
+    return "." in (name.decode() if isinstance(name, bytes) else name)
+
+
+#: The engine's core commands: every one must match redis-server 7.0.
+CORE_TABLE = {name: cmd for name, cmd in TABLE.items() if not _is_module_command(name)}
+
+
 def _engine_command_names():
     names = []
-    for name, cmd in sorted(TABLE.items()):
+    for name, cmd in sorted(CORE_TABLE.items()):
         names.append(name.decode())
         names.extend(f"{name.decode()}|{sub.decode()}" for sub in sorted(cmd.subcommands))
     return names
@@ -277,9 +288,11 @@ def test_command_lists_every_engine_command_like_redis(pair):
     real = {e.value[0].value: e for e in pair.real.call("COMMAND").value}
     eng = pair.engine.call("COMMAND")
     names = [e.value[0].value for e in eng.value]
-    assert sorted(names) == sorted(n.encode() for n in TABLE.keys() for n in [n.decode()])
+    assert sorted(names) == sorted(TABLE)
     for entry in eng.value:
         name = entry.value[0].value
+        if _is_module_command(name):
+            continue
         assert name in real, f"engine declares {name!r}, unknown to redis-server"
         compare(("COMMAND", f"[{name.decode()}]"), aggregate("*", [real[name]]),
                 aggregate("*", [entry]), command_info)
@@ -309,7 +322,7 @@ def _docs(reply) -> dict:
     return out
 
 
-@pytest.mark.parametrize("name", sorted(n.decode() for n in TABLE))
+@pytest.mark.parametrize("name", sorted(n.decode() for n in CORE_TABLE))
 def test_command_docs_matches(pair, name):
     """COMMAND DOCS: the same summary, since, group, complexity and doc flags
     for the command and each subcommand the engine implements."""
