@@ -31,8 +31,28 @@ The public surface (everything a notebook needs, nothing else):
 ``ReplyError``
     An error reply (``message`` holds Redis's exact text).
 
+``Cluster(shards=3, replicas=1, *, clock=None, seed=0, ...)``
+    An emulated Redis Cluster of engine Nodes: hash slots, MOVED/ASK,
+    CLUSTER commands, resharding, replicas (see engine/cluster/__init__.py);
+    ``python -m engine cluster`` serves one over TCP.
+
 Submodules imported on demand (not by ``import engine``):
 
+``engine.cluster``
+    The cluster emulator: ``key_slot``, replication links, failover, the
+    lost-write checker, durability modes (labs 05 and 06).
+``engine.service``
+    ``ElastiCache()``, the control plane in boto3's shape: replication groups,
+    Memcached clusters, failover and backups, users and security, scaling,
+    serverless caches, metrics and prices (labs 05–08).
+``engine.security``
+    ACL rules, TLS with a local CA, encryption at rest, network reachability.
+``engine.usecases``
+    The data-structure use cases of labs/03-data-structures (sessions,
+    leaderboards, rate limiters, queues, locks, counting, geo).
+``engine.vector``, ``engine.semantic``
+    FLAT and HNSW indexes behind FT.*, the offline embedding and the semantic
+    cache (labs/09-semantic-caching).
 ``engine.patterns``
     Caching patterns over an SQLite catalogue with simulated latency, the
     stampede simulation and eviction experiments (labs/02-caching-patterns).
@@ -51,8 +71,6 @@ from .net import serve, Server
 from .memcached import MemcachedNode
 from .memcached.server import serve_memcached
 from .lab_cluster import open_cluster, LabCluster
-# ``Cluster(shards=3, replicas=1)``: an emulated Redis Cluster of engine Nodes
-# (hash slots, MOVED/ASK, resharding; see engine/cluster/__init__.py).
 from .cluster import Cluster
 
 __all__ = ["Node", "Event", "elasticache_node", "connect", "open_lab", "Lab", "serve", "Server",

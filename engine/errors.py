@@ -100,3 +100,12 @@ def subscribed_context(name: str) -> str:
     command but (P|S)(UN)SUBSCRIBE, PING, QUIT and RESET."""
     return (f"ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
             "PING / QUIT / RESET are allowed in this context")
+
+
+# -- replication (engine/cluster/replication.py) ---------------------------------
+READONLY_REPLICA = "READONLY You can't write against a read only replica."
+WAIT_ON_REPLICA = ("ERR WAIT cannot be used with replica instances. Please also note that "
+                   "since Redis 4.0 if a replica is configured to be writable (which is not "
+                   "the default) writes to replicas are just local and are not propagated.")
+TIMEOUT_NEGATIVE = "ERR timeout is negative"
+TIMEOUT_NOT_INTEGER = "ERR timeout is not an integer or out of range"

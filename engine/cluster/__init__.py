@@ -44,16 +44,29 @@ Behaviour follows redis-server 7.0 in cluster mode (checked against a real
 TRYAGAIN / CLUSTERDOWN, ASKING, READONLY / READWRITE, the CLUSTER commands and
 MIGRATE (engine/commands/cluster.py), SELECT refused beyond database 0.
 
-Replicas hold their primary's data through a *synchronous* propagation hook
-(replication.py) — real asynchronous replication with offsets, lag, backlog
-and failover is the next issue, and will replace that one class.
+Replication (replication.py) is asynchronous, with offsets, a backlog,
+partial/full resync and per-link latency and bandwidth on the virtual clock::
+
+    c = Cluster(1, 2, replication="async", repl_latency_ms=5, repl_bandwidth=None)
+    c.shards[0].link            # Replication: .offset, .links, .describe()
+    c.add_replica(shard) -> Node;  c.remove_replica(shard, node)
+
+Failures and failover are in failover.py (:class:`Resilience`: kill a node
+or an AZ, partition, slow a replica, reboot; automatic and manual failover;
+a timeline of events), the lost-write checker in checker.py (:class:`Workload`,
+:func:`check`), durability modes in durability.py (snapshots, AOF, Valkey's
+transaction log), Global Datastore in global_datastore.py, and the measured
+experiments of labs/06 in experiments.py.
 """
 from .slots import NUM_SLOTS, crc16, key_slot
 from .topology import Cluster, Shard
 from .member import ClusterMember
 from .migration import SlotMigration
 from .served import ServedCluster
-from .replication import SyncReplication
+from .replication import Replication, ReplicaLink, SyncReplication
+from .failover import Resilience
+from .checker import Workload, check
 
 __all__ = ["Cluster", "Shard", "key_slot", "crc16", "NUM_SLOTS", "ClusterMember",
-           "SlotMigration", "ServedCluster", "SyncReplication"]
+           "SlotMigration", "ServedCluster", "Replication", "ReplicaLink", "SyncReplication",
+           "Resilience", "Workload", "check"]

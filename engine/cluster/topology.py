@@ -25,7 +25,7 @@ from ..node.keyspace import Entry, string_encoding
 from ..node.node import Node
 from .member import ClusterMember, node_id
 from .migration import Progress, SlotMigration, plan_even
-from .replication import SyncReplication
+from .replication import Replication
 from .slotindex import SlotIndex
 from .slots import NUM_SLOTS, even_split, key_slot, ranges
 
@@ -46,7 +46,7 @@ class Shard:
         self.id = f"{number:04d}"          # ElastiCache's NodeGroupId
         self.primary: Node = None          # set by Cluster._build_shard
         self.replicas: List[Node] = []
-        self.link: SyncReplication = None
+        self.link: Replication = None
         self._slots: set = set()
         #: configEpoch shown in CLUSTER NODES (bumped when it gains a slot).
         self.epoch = number
@@ -93,7 +93,9 @@ class Cluster:
     def __init__(self, shards: int = 3, replicas: int = 1, *, clock: Optional[Clock] = None,
                  seed: int = 0, name: str = "demo", node_config: Optional[dict] = None,
                  cluster_mode: bool = True, announce_host: str = "127.0.0.1",
-                 base_port: int = DEFAULT_BASE_PORT):
+                 base_port: int = DEFAULT_BASE_PORT, replication: str = "async",
+                 repl_latency_ms: float = 0, repl_bandwidth=None,
+                 repl_backlog_size: int = 1024 * 1024):
         if not isinstance(shards, int) or not 1 <= shards <= NUM_SLOTS:
             raise ValueError(f"shards must be an integer 1..{NUM_SLOTS}, got {shards!r}")
         if not isinstance(replicas, int) or not 0 <= replicas <= MAX_REPLICAS:
@@ -110,6 +112,11 @@ class Cluster:
         self.announce_host = announce_host
         self.base_port = base_port
         self.replicas_per_shard = replicas
+        #: How every shard replicates (replication.py): "async" (Redis) or
+        #: "sync"; link latency (ms) and bandwidth (bytes/s, None: unlimited)
+        #: for every replica link; the primary's backlog size.
+        self.repl_options = {"mode": replication, "latency_ms": repl_latency_ms,
+                             "bandwidth": repl_bandwidth, "backlog_size": repl_backlog_size}
         #: One lock for every node: commands of different nodes interleave
         #: one at a time, so a migration batch is atomic for all clients.
         self.lock = threading.RLock()
@@ -141,7 +148,7 @@ class Cluster:
         self.current_epoch = max(self.current_epoch, shard.epoch)
         nodes = [self._make_node(shard, i) for i in range(1 + self.replicas_per_shard)]
         shard.primary, shard.replicas = nodes[0], nodes[1:]
-        shard.link = SyncReplication(shard.primary)
+        shard.link = Replication(shard.primary, **self.repl_options)
         for replica in shard.replicas:
             shard.link.attach(replica)
         self.shards.append(shard)
@@ -270,6 +277,41 @@ class Cluster:
             raise RuntimeError("this cluster is already served; close() it first")
         self._served = ServedCluster(self, host, base_port).start()
         return self._served
+
+    # -- replicas ---------------------------------------------------------------
+    def add_replica(self, shard, *, az: Optional[str] = None) -> Node:
+        """Add one replica to ``shard`` (a Shard, its ID or number): a new
+        node that gets a full copy of the primary's data (a full resync)."""
+        shard = shard if isinstance(shard, Shard) else self.shard(shard)
+        if len(shard.replicas) >= MAX_REPLICAS:
+            raise ValueError(f"a shard has at most {MAX_REPLICAS} replicas (ElastiCache's limit)")
+        with self.lock:
+            index = max(int(n.name.rsplit("-", 1)[1]) for n in shard.nodes)
+            node = self._make_node(shard, index)
+            node.az = az
+            shard.replicas.append(node)
+            shard.link.attach(node)
+        if self._served is not None and not self._served.closed:
+            self._served.serve_nodes([node])
+        return node
+
+    def remove_replica(self, shard, node: Node) -> None:
+        """Stop replica ``node`` of ``shard`` and drop it (its clients are disconnected)."""
+        shard = shard if isinstance(shard, Shard) else self.shard(shard)
+        if node not in shard.replicas:
+            raise ValueError(f"{getattr(node, 'name', node)!r} is not a replica of shard {shard.id}")
+        with self.lock:
+            shard.link.remove(node)
+            shard.replicas.remove(node)
+            for session in list(node.sessions.values()):
+                if session.killer is not None:
+                    session.killer()
+                node.close_session(session)
+            if node.cluster is not None:
+                self._by_id.pop(node.cluster.id, None)
+            self._by_port.pop(node.port, None)
+        if self._served is not None and not self._served.closed:
+            self._served.stop_nodes([node])
 
     # -- topology changes -------------------------------------------------------
     def add_shards(self, count: int = 1) -> List[Shard]:

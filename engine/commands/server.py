@@ -116,6 +116,48 @@ def time_(s):
     return [str(us // 1_000_000).encode(), str(us % 1_000_000).encode()]
 
 
+# -- replication: ROLE and WAIT (the stream itself: engine/cluster/replication.py)
+
+@command("role", arity=1, flags="noscript loading stale fast", acl="admin dangerous",
+         group="server", since="2.8.12", complexity="O(1)")
+def role(s):
+    """ROLE — Return the role of the instance in the context of replication
+
+    A primary: ``[master, offset, [[ip, port, offset] …]]`` (one entry per
+    connected replica); a replica: ``[slave, primary ip, primary port, state,
+    offset]`` where state is ``connected`` or ``connect`` (link down).
+    """
+    repl = s.node.replication
+    if repl is None:
+        return [b"master", 0, []]
+    return repl.role_reply(s.node)
+
+
+@command("wait", arity=3, flags="noscript", acl="connection", group="generic",
+         since="3.0.0", tips="request_policy:all_shards response_policy:agg_min",
+         complexity="O(1)")
+def wait(s, numreplicas, timeout):
+    """WAIT numreplicas timeout — Wait for the synchronous replication of all the write commands sent in the context of the current connection
+
+    The number of replicas that acknowledged every write this connection made
+    so far. WAIT does not make replication synchronous: a write acknowledged
+    by N replicas survives a failover only if one of them is promoted. On a
+    virtual clock the caller waits by moving time forward (until enough
+    replicas applied the writes, or ``timeout`` ms passed; 0 waits as long as
+    a delivery is in flight, and returns when none is).
+    """
+    repl = s.node.replication
+    if repl is not None and s.node is not repl.primary:
+        raise ReplyError(errors.WAIT_ON_REPLICA)
+    wanted = parse_int(numreplicas)
+    ms = parse_int(timeout, errors.TIMEOUT_NOT_INTEGER)
+    if ms < 0:
+        raise ReplyError(errors.TIMEOUT_NEGATIVE)
+    if repl is None:
+        return 0
+    return repl.wait(s, wanted, ms)
+
+
 # -- INFO -----------------------------------------------------------------------
 
 def human_bytes(n: int) -> str:
@@ -270,6 +312,9 @@ def _stats(node):
 
 
 def _replication(node):
+    repl = node.replication   # engine/cluster/replication.py, when it has a link
+    if repl is not None:
+        return repl.info_fields(node)
     return [("role", "master"), ("connected_slaves", 0),
             ("master_failover_state", "no-failover"),
             ("master_replid", node.run_id), ("master_replid2", "0" * 40),

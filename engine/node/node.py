@@ -42,6 +42,7 @@ from .keyspace import Database
 from .session import Session
 from .stats import Stats
 from ..commands.pubsub import PubSubRegistry
+from ..security.access import AccessControl
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,12 @@ class Node:
         #: an object whose ``check(session, cmd, argv)`` returns a refusal
         #: (MOVED/ASK/CROSSSLOT/TRYAGAIN/CLUSTERDOWN text) or None to run here.
         self.cluster = None
+        #: ACL users, the ACL log and the permission check (engine/security).
+        self.acl = AccessControl(self)
+        #: Set by engine.cluster.replication: this node's Replication (INFO
+        #: replication, ROLE, WAIT) and whether it is a read-only replica.
+        self.replication = None
+        self.replica_readonly = False
         #: Blocked clients and ready keys (blocking.py); pub/sub subscriptions.
         self.blocking = Blocking(self)
         self.pubsub = PubSubRegistry()
@@ -146,7 +153,9 @@ class Node:
             self.sessions.pop(session.id, None)
 
     def requires_auth(self) -> bool:
-        return bool(self.config["requirepass"])
+        """Whether new connections must AUTH (the default user has a
+        password, e.g. from requirepass, or is switched off)."""
+        return self.acl.auth_required()
 
     # -- configuration -------------------------------------------------------
     def apply_config(self) -> None:
@@ -194,6 +203,11 @@ class Node:
             return self._reject(s, cmd, errors.wrong_arity(cmd.name))
         if not s.authenticated and not cmd.no_auth:
             return self._reject(s, cmd, errors.NOAUTH)
+        # ACLs next, before cluster redirection and MULTI queueing, as in
+        # processCommand: a denied command inside MULTI dooms the EXEC.
+        refusal = self.acl.refusal(s, cmd, argv)
+        if refusal is not None:
+            return self._reject(s, cmd, refusal)
         if self.cluster is not None:
             # Redis checks key ownership after authentication and before
             # queueing in MULTI (processCommand → getNodeByQuery).
@@ -202,6 +216,10 @@ class Node:
                 # A refused EXEC was already discarded by check(); Redis sends
                 # the redirection itself then, not an EXECABORT.
                 return self._reject(s, None if cmd.name == "exec" else cmd, refusal)
+        if self.replica_readonly and cmd.is_write and s.kind != "replication":
+            # A replica takes writes only from its primary's stream
+            # (replica-read-only yes, the default; engine/cluster/replication.py).
+            return self._reject(s, cmd, errors.READONLY_REPLICA)
         if s.pubsub and s.protocol == 2 and cmd.name not in _SUBSCRIBED_OK:
             return self._reject(s, cmd, errors.subscribed_context(cmd.name))
         if s.multi is not None and (cmd.parent or cmd).name not in _MULTI_IMMEDIATE:

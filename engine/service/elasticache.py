@@ -20,8 +20,11 @@ is ``creating`` for ``limits.CREATE_SECONDS`` of virtual time; waiters and
 from the start — only the status says when AWS would let you use it, and
 :meth:`ElastiCache.client` waits for ``available`` the way a script would.
 
-Not modelled yet (later issues extend this class): failover, security
-(users, AUTH, TLS), snapshots, parameter groups, serverless caches, billing.
+Feature areas live in mixins, one module each: :mod:`.resilience` (failover,
+snapshots and backups), :mod:`.security_api` (RBAC users and groups, AUTH
+tokens, network isolation, IAM), :mod:`.scaling_api` (node types, vertical and
+auto scaling, serverless caches, metrics and alarms; prices in :mod:`.pricing`).
+Not modelled: parameter groups, maintenance windows, events and notifications.
 """
 from __future__ import annotations
 
@@ -140,7 +143,7 @@ class ElastiCache(ResilienceAPI, SecurityAPI, ScalingAPI):
         enabled or compatible). Returns ``{"ReplicationGroup": {...}}``."""
         known = {"Engine", "EngineVersion", "CacheNodeType", "NumNodeGroups",
                  "ReplicasPerNodeGroup", "NumCacheClusters", "AutomaticFailoverEnabled",
-                 "MultiAZEnabled", "ClusterMode", "Port"}
+                 "MultiAZEnabled", "ClusterMode", "Port", "SnapshotName"}
         extra = _reject_unknown("CreateReplicationGroup", params, known)
         params.update(ReplicationGroupId=ReplicationGroupId,
                       ReplicationGroupDescription=ReplicationGroupDescription)
@@ -246,6 +249,7 @@ class ElastiCache(ResilienceAPI, SecurityAPI, ScalingAPI):
             _remove_shards(group.cluster, remove, progress)
         group.place_nodes()
         group.schedule("modifying", limits.MODIFY_SECONDS)
+        self._after_topology_change(group, "shards")      # scaling timeline (scaling_api)
         return {"ReplicationGroup": group.describe()}
 
     def _replica_change(self, name, new_count, apply_immediately, increase: bool) -> dict:
@@ -286,6 +290,7 @@ class ElastiCache(ResilienceAPI, SecurityAPI, ScalingAPI):
             _set_replicas(group.cluster, shard, target)
         group.place_nodes()
         group.schedule("modifying", limits.MODIFY_SECONDS)
+        self._after_topology_change(group, "replicas")    # scaling timeline (scaling_api)
         return {"ReplicationGroup": group.describe()}
 
     @operation("IncreaseReplicaCount")
@@ -436,9 +441,13 @@ class ElastiCache(ResilienceAPI, SecurityAPI, ScalingAPI):
           out in turn, like its DNS round-robin)
         * Memcached → an :class:`~engine.memcached.cluster.AutoDiscoveryClient`
           (ketama ring) that found the nodes through ``config get cluster``
+        * a serverless cache → its metered ``redis.Redis`` (the reader port with
+          ``read_only=True``)
         """
         self._purge()
         name = str(ResourceId).lower()
+        if name in self._serverless_table():
+            return self.serverless_cache(name).client(read_only=read_only, **redis_kwargs)
         if name in self._caches:
             self.get_waiter("cache_cluster_available").wait(CacheClusterId=name)
             return self._caches[name].data.discovery_client(
@@ -514,10 +523,8 @@ class Waiter:
 
 
 # -- data-plane adapters ---------------------------------------------------------------------
-# The control plane changes topology through the Cluster's API. Replica
-# counts use Cluster.add_replica / remove_replica when the data plane has
-# them; until then ``_set_replicas`` builds and retires replica nodes itself
-# with the same steps the Cluster uses for a shard (clearly marked below).
+# The control plane changes topology only through the Cluster's public API
+# (add_shards / remove_shards / rebalance, add_replica / remove_replica).
 
 def _add_shards(cluster, count: int, replicas: int, progress) -> None:
     """Scale out as ElastiCache does: new, empty shards (with ``replicas``
@@ -549,33 +556,6 @@ def _set_replicas(cluster, shard, count: int) -> None:
     """Make ``shard`` have ``count`` replicas: new ones get a full copy of the
     primary's data (a full sync); removed ones are the newest."""
     while len(shard.replicas) < count:
-        if hasattr(cluster, "add_replica"):
-            cluster.add_replica(shard)
-            continue
-        # Fallback on the Cluster's internals (same steps as Cluster._build_shard).
-        index = max(int(n.name.rsplit("-", 1)[1]) for n in shard.nodes)
-        with cluster.lock:
-            node = cluster._make_node(shard, index)
-            shard.replicas.append(node)
-            shard.link.attach(node)
-        served = getattr(cluster, "_served", None)
-        if served is not None and not served.closed:
-            served.serve_nodes([node])
+        cluster.add_replica(shard)
     while len(shard.replicas) > count:
-        node = shard.replicas[-1]
-        if hasattr(cluster, "remove_replica"):
-            cluster.remove_replica(shard, node)
-            continue
-        with cluster.lock:
-            shard.link.remove(node)
-            shard.replicas.remove(node)
-            for session in list(node.sessions.values()):
-                if session.killer is not None:
-                    session.killer()
-                node.close_session(session)
-            if node.cluster is not None:
-                cluster._by_id.pop(node.cluster.id, None)
-            cluster._by_port.pop(node.port, None)
-        served = getattr(cluster, "_served", None)
-        if served is not None and not served.closed:
-            served.stop_nodes([node])
+        cluster.remove_replica(shard, shard.replicas[-1])

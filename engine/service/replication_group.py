@@ -135,11 +135,14 @@ class ReplicationGroup(Resource):
         self.schedule("creating", limits.CREATE_SECONDS)
 
     def place_nodes(self) -> None:
-        """Give every node its Availability Zone (``node.az``) and its
-        CacheClusterId; called after every topology change."""
+        """Give every new node its Availability Zone (``node.az``) and its
+        CacheClusterId; called after every topology change. A node keeps its
+        AZ for life: after a failover the promoted replica is the primary *in
+        its own AZ*, which is what describe calls must show."""
         for index, shard in enumerate(self.shards):
             for position, node in enumerate(shard.nodes):
-                node.az = self.member_az(index, position)
+                if getattr(node, "az", None) is None:
+                    node.az = self.member_az(index, position)
                 self.member_id(shard, node)
 
     # -- the rules (CreateReplicationGroup) ---------------------------------------------------
@@ -306,7 +309,7 @@ class ReplicationGroup(Resource):
                 members.append({
                     "CacheClusterId": cid, "CacheNodeId": "0001",
                     "ReadEndpoint": self._endpoint(self.namer.node_endpoint(cid), node),
-                    "PreferredAvailabilityZone": self.member_az(index, position),
+                    "PreferredAvailabilityZone": node.az or self.member_az(index, position),
                     "CurrentRole": "primary" if position == 0 else "replica"})
             group = {"NodeGroupId": shard.id, "Status": status, "NodeGroupMembers": members}
             if self.cluster_enabled:
@@ -355,7 +358,7 @@ class ReplicationGroup(Resource):
         for shard, node, role, cid in self.members():
             position = positions.get(shard.id, 0)
             positions[shard.id] = position + 1
-            az = self.member_az(shard_index[shard.id], position)
+            az = node.az or self.member_az(shard_index[shard.id], position)
             item = {"CacheClusterId": cid, "ReplicationGroupId": self.name,
                     "CacheNodeType": self.node_type, "Engine": self.engine,
                     "EngineVersion": self.engine_version,

@@ -81,13 +81,15 @@ def test_postbuild_is_an_executable_script():
 
 
 def test_pins_satisfy_pyproject():
-    """Every pyproject dependency (runtime, and the test extra minus hypothesis) is pinned
-    in binder/requirements.txt to a version inside pyproject's range."""
+    """Every pyproject dependency (runtime, and the test extra minus what only the .py
+    tests use: hypothesis, and playwright for the browser test) is pinned in
+    binder/requirements.txt to a version inside pyproject's range."""
     tomllib = pytest.importorskip("tomllib")  # Python 3.11+
     requirements = pytest.importorskip("packaging.requirements")
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     wanted = project["dependencies"] + [
-        dep for dep in project["optional-dependencies"]["test"] if not dep.startswith("hypothesis")
+        dep for dep in project["optional-dependencies"]["test"]
+        if not dep.startswith(("hypothesis", "playwright"))
     ]
     pins = _pins()
     for dep in wanted:
