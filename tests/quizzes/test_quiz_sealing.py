@@ -83,17 +83,31 @@ def test_folder_seal_unseal_on_a_copy(good_dir, tmp_path):
     assert {p.name: p.read_text() for p in folder.glob("*.yaml")} == before
 
 
-@pytest.mark.skipif(not list(REAL_BANK.glob("*.yaml")), reason="the real bank is not written yet")
+def test_committed_bank_is_sealed():
+    """The bank in the repository (the learner's copy) carries no answer in
+    plain sight: every choice and ordering question is sealed, and no file
+    holds an authoring-form ``correct:`` flag."""
+    files = sorted(REAL_BANK.glob("*.yaml"))
+    assert files, "quizzes/bank has no question files"
+    for path in files:
+        assert "correct: true" not in path.read_text(), f"{path.name} is not sealed"
+    bank = load_bank(REAL_BANK)
+    unsealed = [q.id for q in bank if not q.sealed and q.type not in ("numeric", "code")]
+    assert not unsealed, unsealed
+
+
 def test_real_bank_round_trips_exactly(tmp_path):
-    """seal then unseal gives back every real bank file byte for byte (on a copy)."""
+    """unseal then seal gives back every committed bank file byte for byte (on a
+    copy), and the answers read from both forms are the same."""
     folder = tmp_path / "bank"
     folder.mkdir()
     for path in REAL_BANK.glob("*.yaml"):
         shutil.copy(path, folder / path.name)
     before = {p.name: p.read_text() for p in folder.glob("*.yaml")}
-    authoring = load_bank(folder)
-    seal_folder(folder)
     sealed = load_bank(folder)
+    unseal_folder(folder)
+    authoring = load_bank(folder)
+    assert "correct: true" in "".join(p.read_text() for p in folder.glob("*.yaml"))
     for q in authoring:
         s = sealed[q.id]
         assert s.explanation == q.explanation and s.prompt == q.prompt
@@ -102,5 +116,5 @@ def test_real_bank_round_trips_exactly(tmp_path):
             assert [c.feedback for c in s.choices] == [c.feedback for c in q.choices]
         if q.type == "ordering":
             assert s.correct_order() == q.correct_order()
-    unseal_folder(folder)
+    seal_folder(folder)
     assert {p.name: p.read_text() for p in folder.glob("*.yaml")} == before
