@@ -100,6 +100,8 @@ class _Backup:
         self.cluster_enabled = group.cluster_enabled
         self.node_type, self.engine = group.node_type, group.engine
         self.engine_version = group.engine_version
+        #: The KMS key the files are envelope-encrypted with (None: plaintext).
+        self.kms_key = None
 
     @property
     def status(self) -> str:
@@ -116,6 +118,7 @@ class _Backup:
                                "SnapshotCreateTime": _dt(self.created_ms)}
                               for gid, cid, path, _ in self.files],
             "ARN": namer.arn("snapshot", self.name),
+            **({"KmsKeyId": self.kms_key} if self.kms_key else {}),
         }
 
 
@@ -145,6 +148,17 @@ class ResilienceAPI(ServiceHooks):
                 raise Refusal("InvalidParameterCombination",
                               "A backup of a cluster mode enabled group cannot be restored into "
                               "a cluster mode disabled one (fact sheet §6).")
+            if backup.kms_key is not None:
+                # An encrypted backup opens only with the key that wrapped its
+                # data key: try it on the first file before building anything.
+                from ..security import at_rest
+                key = params.get("KmsKeyId") or backup.kms_key
+                with open(backup.files[0][2], "rb") as f:
+                    try:
+                        at_rest.decrypt_blob(f.read(), key)
+                    except at_rest.WrongKey as exc:
+                        raise Refusal("InvalidParameterCombination",
+                                      f"Snapshot {name} cannot be restored: {exc}.") from None
 
     def _after_create_group(self, group, params: dict) -> None:
         super()._after_create_group(group, params)
@@ -206,6 +220,9 @@ class ResilienceAPI(ServiceHooks):
 
     def _take_backup(self, group, name: str, source: str, at_ms=None) -> _Backup:
         from ..cluster.durability import Snapshot
+        from ..security import at_rest
+        security = getattr(group, "security", None) or {}
+        kms_key = security.get("kms_key") if security.get("at_rest") else None
         files = []
         for shard in group.shards:
             # From a replica when there is one (the FAQ's advice): the
@@ -213,8 +230,13 @@ class ResilienceAPI(ServiceHooks):
             node = shard.replicas[0] if shard.replicas else shard.primary
             path = os.path.join(self._backup_dir(), f"{name}-{shard.id}.rdb")
             info = Snapshot.save(node, path)
+            if kms_key is not None:
+                # Encryption at rest: the file on disk is an envelope (a fresh
+                # data key, wrapped by the group's KMS key) — never plaintext.
+                at_rest.encrypt_file(path, kms_key)
             files.append((shard.id, group.member_id(shard, node), path, info["keys"]))
         backup = _Backup(name, group, source, files, self.clock, at_ms)
+        backup.kms_key = kms_key
         self._backups()[name] = backup
         return backup
 
@@ -331,14 +353,24 @@ class ResilienceAPI(ServiceHooks):
         from ..node.keyspace import Entry
         cluster = group.cluster
         for _, _, path, _ in b.files:
-            for db_index, _kind, key, type_, encoding, value, expire in _read_records(path):
-                shard = cluster.key_owner(key) if cluster.cluster_mode else cluster.shards[0]
-                db = shard.primary.dbs[db_index]
-                e = Entry(value, type_, encoding)
-                db.store(key, e)
-                if expire is not None:
-                    db.set_expire(key, e, expire)
-                shard.link.sync_key(db_index, key)
+            plain = None
+            if b.kms_key is not None:     # the key was checked in _check_group_params
+                from ..security import at_rest
+                plain = path + ".restore"
+                at_rest.decrypt_file(path, b.kms_key, plain)
+            try:
+                for db_index, _kind, key, type_, encoding, value, expire in _read_records(
+                        plain or path):
+                    shard = cluster.key_owner(key) if cluster.cluster_mode else cluster.shards[0]
+                    db = shard.primary.dbs[db_index]
+                    e = Entry(value, type_, encoding)
+                    db.store(key, e)
+                    if expire is not None:
+                        db.set_expire(key, e, expire)
+                    shard.link.sync_key(db_index, key)
+            finally:
+                if plain is not None:
+                    os.remove(plain)   # the decrypted copy never stays on disk
 
     # -- Global Datastore ----------------------------------------------------------------------
     def _globals(self) -> dict:
