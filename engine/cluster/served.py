@@ -16,8 +16,11 @@ from ..net import Server
 class ServedCluster:
     """The running servers of a :class:`~engine.cluster.Cluster`."""
 
-    def __init__(self, cluster, host: str = "127.0.0.1", base_port: int = 0):
+    def __init__(self, cluster, host: str = "127.0.0.1", base_port: int = 0, tls=None):
         self.cluster = cluster
+        #: A :class:`~engine.security.tls.LocalCA` to speak only TLS (in-transit
+        #: encryption), or None for plain TCP.
+        self.tls = tls
         self.host = host
         self.base_port = base_port
         self.servers: Dict[object, Server] = {}
@@ -39,7 +42,13 @@ class ServedCluster:
         """Start a server for each of ``nodes`` (consecutive ports, or free ones)."""
         for node in nodes:
             port = self._next if self._next else 0
-            server = Server(node, self.host, port).start()
+            server = Server(node, self.host, port)
+            if self.tls is not None:
+                # In-transit encryption: the port speaks only TLS, so a
+                # plaintext client's first bytes fail the handshake.
+                server.ssl_context = self.tls.server_context()
+                server.scheme = "rediss"
+            server.start()
             if self._next:
                 self._next += 1
             self.servers[node] = server

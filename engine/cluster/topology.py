@@ -268,16 +268,17 @@ class Cluster:
         from ..client import connect
         return connect(node, **redis_kwargs)
 
-    def serve(self, host: str = "127.0.0.1", base_port: int = 0):
+    def serve(self, host: str = "127.0.0.1", base_port: int = 0, tls=None):
         """Serve every node on its own TCP port (consecutive from
         ``base_port``; 0 lets the OS pick each). CLUSTER SLOTS, NODES and the
         MOVED/ASK redirections then name those ports, so redis-cli -c and
-        any cluster client work. Returns a :class:`ServedCluster` (close it,
-        or use it as a context manager)."""
+        any cluster client work. ``tls`` (a LocalCA from engine.security.tls)
+        makes every port speak only TLS. Returns a :class:`ServedCluster`
+        (close it, or use it as a context manager)."""
         from .served import ServedCluster
         if self._served is not None and not self._served.closed:
             raise RuntimeError("this cluster is already served; close() it first")
-        self._served = ServedCluster(self, host, base_port).start()
+        self._served = ServedCluster(self, host, base_port, tls).start()
         return self._served
 
     # -- replicas ---------------------------------------------------------------

@@ -464,6 +464,24 @@ class ElastiCache(ResilienceAPI, SecurityAPI, ScalingAPI):
             node = shard.replicas[next(self._reader_turn) % len(shard.replicas)]
         return group.cluster.node_client(node, **redis_kwargs)
 
+    def serve(self, ReplicationGroupId: str, *, base_port: int = 0):
+        """Serve a group's nodes over TCP on loopback (an emulator extra, for
+        redis-cli and other programs). A group created with
+        ``TransitEncryptionEnabled=True`` speaks only TLS, with a certificate
+        from a local CA whose file is ``served.ca_path`` (``redis-cli --tls
+        --cacert``); others speak plain TCP (``served.ca_path`` is None)."""
+        group = self._group_or_raise(ReplicationGroupId)
+        tls = None
+        if (getattr(group, "security", None) or {}).get("tls"):
+            import tempfile
+            from ..security.tls import LocalCA
+            if getattr(self, "_local_ca", None) is None:
+                self._local_ca = LocalCA.create(tempfile.mkdtemp(prefix="elasticache-lab-ca-"))
+            tls = self._local_ca
+        served = group.cluster.serve(base_port=base_port, tls=tls)
+        served.ca_path = tls.ca_path if tls is not None else None
+        return served
+
     def replication_group(self, ReplicationGroupId: str) -> ReplicationGroup:
         """The emulator object behind a group (its ``.cluster`` is the data
         plane) — for labs that look inside; AWS has no such call."""
