@@ -156,7 +156,11 @@ class EngineConnection(Connection):
             # The common case, one command on an idle connection: run it now.
             node = self.node
             with node.lock:
-                reply = node.execute(session, command[0])
+                # (Node.execute's body, inlined: this is the hottest path, and
+                # the lock is taken here anyway to queue the reply under it.)
+                if node._wall:
+                    node.now = node.clock.now_ms()
+                reply = node.call(session, command[0])
                 t = type(reply)
                 if t is not Block:
                     if t is Replies:
@@ -188,7 +192,9 @@ class EngineConnection(Connection):
                 # message published by another thread right after cannot
                 # overtake it (e.g. SUBSCRIBE's confirmation).
                 with lock:
-                    reply = node.execute(session, argv)
+                    if node._wall:
+                        node.now = node.clock.now_ms()
+                    reply = node.call(session, argv)   # (Node.execute, inlined)
                     t = type(reply)
                     if t is Block:
                         break                 # the answer comes via _late_reply
@@ -239,11 +245,13 @@ class EngineConnection(Connection):
     def _next_reply(self, timeout):
         """The next reply, waiting for a blocked command's answer or a pushed
         message if need be (see the module docstring for virtual clocks)."""
+        replies = self._replies
+        if replies and not self._pending:
+            return replies.popleft()          # the common case: the reply is here
         if timeout is _NOT_GIVEN:
             timeout = self.socket_timeout
         limit = None if timeout is None else time.monotonic() + timeout
         waited_since = time.monotonic()
-        replies = self._replies
         while True:
             if self._pending:
                 self._run_pending()
