@@ -40,11 +40,13 @@ class PubSubMember:
         # Consume the subscribe confirmation so receive() sees only messages.
         self.pubsub.get_message(timeout=0)
 
-    def receive(self) -> List[str]:
-        """Every message delivered so far (non-blocking)."""
+    def receive(self, wait: float = 0.1) -> List[str]:
+        """Every message delivered so far. Over a network the last PUBLISH may
+        still be on its way to this connection, so wait up to ``wait`` seconds
+        for each next message before concluding nothing else is coming."""
         out = []
         while True:
-            message = self.pubsub.get_message(timeout=0)
+            message = self.pubsub.get_message(timeout=wait)
             if message is None:
                 return out
             if message.get("type") == "message":
