@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from typing import Callable, Dict, List, Optional
+from typing import Dict, List, Optional
 
 from ..clock import Clock, VirtualClock
 from ..node.keyspace import string_encoding

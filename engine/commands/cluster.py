@@ -24,7 +24,7 @@ moves keys between nodes of the same emulated cluster only.
 from __future__ import annotations
 
 from .. import errors
-from ..protocol.replies import OK, Map, ReplyError, SimpleString, Verbatim
+from ..protocol.replies import OK, ReplyError, SimpleString, Verbatim
 from .args import parse_int
 from .registry import command, container
 

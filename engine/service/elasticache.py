@@ -28,7 +28,6 @@ Not modelled: parameter groups, maintenance windows, events and notifications.
 """
 from __future__ import annotations
 
-import functools
 import itertools
 import random
 from typing import Callable, Dict, List, Optional
@@ -36,7 +35,7 @@ from typing import Callable, Dict, List, Optional
 from ..clock import Clock, VirtualClock
 from . import limits
 from .cache_cluster import CacheCluster
-from .errors import ClientError, Refusal
+from .errors import ClientError, Refusal, operation
 from .naming import Namer, availability_zones
 from .resilience import ResilienceAPI
 from .scaling_api import ScalingAPI
@@ -54,24 +53,6 @@ _RECORDED = {
     "PreferredAvailabilityZone", "PreferredAvailabilityZones", "DataTieringEnabled",
     "TransitEncryptionMode", "OutpostMode", "PreferredOutpostArn",
 }
-
-
-def operation(name: str):
-    """Turn the :class:`Refusal` raised inside an API method into a
-    :class:`ClientError` naming the operation, as botocore reports it."""
-    def wrap(method: Callable) -> Callable:
-        @functools.wraps(method)
-        def call(self, *args, **kwargs):
-            if args:
-                raise TypeError(f"{method.__name__}() takes keyword arguments only, as boto3 "
-                                f"does (e.g. {method.__name__}(ReplicationGroupId='shop'))")
-            try:
-                return method(self, **kwargs)
-            except Refusal as refusal:
-                raise ClientError(refusal.code, refusal.message, name) from None
-        call.operation_name = name
-        return call
-    return wrap
 
 
 def _reject_unknown(operation_name: str, params: dict, known: set) -> dict:

@@ -19,7 +19,8 @@ itself is not needed (and not a dependency of the lab).
 """
 from __future__ import annotations
 
-from typing import Dict
+import functools
+from typing import Callable, Dict
 
 #: code → HTTP status, from the ElastiCache service model (2015-02-02).
 ERROR_CODES: Dict[str, int] = {
@@ -74,3 +75,21 @@ class Refusal(Exception):
     def __init__(self, code: str, message: str):
         super().__init__(code, message)
         self.code, self.message = code, message
+
+
+def operation(name: str):
+    """Turn the :class:`Refusal` raised inside an API method into a
+    :class:`ClientError` naming the operation, as botocore reports it."""
+    def wrap(method: Callable) -> Callable:
+        @functools.wraps(method)
+        def call(self, *args, **kwargs):
+            if args:
+                raise TypeError(f"{method.__name__}() takes keyword arguments only, as boto3 "
+                                f"does (e.g. {method.__name__}(ReplicationGroupId='shop'))")
+            try:
+                return method(self, **kwargs)
+            except Refusal as refusal:
+                raise ClientError(refusal.code, refusal.message, name) from None
+        call.operation_name = name
+        return call
+    return wrap

@@ -48,7 +48,6 @@ for that many). Metrics are the counters × those factors; tests use 1.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Dict, List, Optional, Tuple

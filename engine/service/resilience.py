@@ -33,14 +33,13 @@ What it adds (facts: ../shared/reference/elasticache-facts.md §2, §3, §6):
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import tempfile
 from datetime import datetime, timezone
-from typing import Callable, Dict, List
+from typing import Dict, List
 
-from .errors import ERROR_CODES, ClientError, Refusal
+from .errors import ERROR_CODES, ClientError, Refusal, operation
 from .hooks import ServiceHooks
 
 # Error codes of the ElastiCache service model these calls answer with
@@ -64,21 +63,6 @@ DAY_MS = 24 * 3600 * 1000
 SNAPSHOT_SECONDS = 60
 
 
-def _operation(name: str):
-    """Refusal → botocore-shaped ClientError (as elasticache.operation; repeated
-    here to avoid an import cycle)."""
-    def wrap(method: Callable) -> Callable:
-        @functools.wraps(method)
-        def call(self, *args, **kwargs):
-            if args:
-                raise TypeError(f"{method.__name__}() takes keyword arguments only, as boto3 does")
-            try:
-                return method(self, **kwargs)
-            except Refusal as refusal:
-                raise ClientError(refusal.code, refusal.message, name) from None
-        call.operation_name = name
-        return call
-    return wrap
 
 
 def _dt(ms: int) -> datetime:
@@ -175,7 +159,7 @@ class ResilienceAPI(ServiceHooks):
             self._load_backup(group, self._backups()[params["SnapshotName"]])
 
     # -- failover ------------------------------------------------------------------------------
-    @_operation("TestFailover")
+    @operation("TestFailover")
     def test_failover(self, *, ReplicationGroupId, NodeGroupId) -> dict:
         """Fail the primary of shard ``NodeGroupId`` for real; automatic
         failover (detection, promotion, endpoint switch, replacement) follows
@@ -240,7 +224,7 @@ class ResilienceAPI(ServiceHooks):
         self._backups()[name] = backup
         return backup
 
-    @_operation("CreateSnapshot")
+    @operation("CreateSnapshot")
     def create_snapshot(self, *, SnapshotName, ReplicationGroupId=None, CacheClusterId=None,
                         KmsKeyId=None, Tags=None) -> dict:
         """A manual backup of a whole group (never expires)."""
@@ -268,7 +252,7 @@ class ResilienceAPI(ServiceHooks):
             out.append(b)
         return out
 
-    @_operation("DescribeSnapshots")
+    @operation("DescribeSnapshots")
     def describe_snapshots(self, *, ReplicationGroupId=None, SnapshotName=None,
                            SnapshotSource=None, MaxRecords=None, Marker=None) -> dict:
         out = []
@@ -284,7 +268,7 @@ class ResilienceAPI(ServiceHooks):
             raise Refusal("SnapshotNotFoundFault", f"Snapshot {SnapshotName} not found.")
         return {"Snapshots": out}
 
-    @_operation("DeleteSnapshot")
+    @operation("DeleteSnapshot")
     def delete_snapshot(self, *, SnapshotName) -> dict:
         self._visible_backups()
         b = self._backups().get(SnapshotName)
@@ -376,7 +360,7 @@ class ResilienceAPI(ServiceHooks):
     def _globals(self) -> dict:
         return self.__dict__.setdefault("_global_groups", {})
 
-    @_operation("CreateGlobalReplicationGroup")
+    @operation("CreateGlobalReplicationGroup")
     def create_global_replication_group(self, *, GlobalReplicationGroupIdSuffix,
                                         PrimaryReplicationGroupId,
                                         GlobalReplicationGroupDescription="",
@@ -432,7 +416,7 @@ class ResilienceAPI(ServiceHooks):
         return {"GlobalReplicationGroupId": gds.name, "Status": "available",
                 "Members": members, "ClusterEnabled": gds.primary.cluster_mode}
 
-    @_operation("DescribeGlobalReplicationGroups")
+    @operation("DescribeGlobalReplicationGroups")
     def describe_global_replication_groups(self, *, GlobalReplicationGroupId=None,
                                            ShowMemberInfo=False, MaxRecords=None,
                                            Marker=None) -> dict:
@@ -445,7 +429,7 @@ class ResilienceAPI(ServiceHooks):
         return {"GlobalReplicationGroups": [self._describe_global(g)
                                             for g in self._globals().values()]}
 
-    @_operation("FailoverGlobalReplicationGroup")
+    @operation("FailoverGlobalReplicationGroup")
     def failover_global_replication_group(self, *, GlobalReplicationGroupId, PrimaryRegion,
                                           PrimaryReplicationGroupId) -> dict:
         """Promote a secondary Region (manual; no automatic cross-Region failover, §3)."""

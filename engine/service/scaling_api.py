@@ -34,11 +34,10 @@ Cost and sizing live in :mod:`.pricing` and :mod:`.simulate`; data tiering in
 """
 from __future__ import annotations
 
-import functools
-from typing import Callable, Dict, List, Optional
+from typing import Dict, List, Optional
 
 from . import limits, node_types
-from .errors import ClientError, Refusal
+from .errors import Refusal, operation
 from .hooks import ServiceHooks
 
 # -- vertical scaling: modelled durations (virtual clock), NOT AWS figures ------------------
@@ -55,21 +54,6 @@ BLIP_SECONDS_OTHER = 5.0
 VERTICAL_CLEANUP_SECONDS = 60
 
 
-def _operation(name: str):
-    """Turn a Refusal into a botocore-shaped ClientError naming ``name``
-    (the same wrapper as elasticache.operation, repeated to avoid an import cycle)."""
-    def wrap(method: Callable) -> Callable:
-        @functools.wraps(method)
-        def call(self, *args, **kwargs):
-            if args:
-                raise TypeError(f"{method.__name__}() takes keyword arguments only, as boto3 does")
-            try:
-                return method(self, **kwargs)
-            except Refusal as refusal:
-                raise ClientError(refusal.code, refusal.message, name) from None
-        call.operation_name = name
-        return call
-    return wrap
 
 
 class ScalingAPI(ServiceHooks):
@@ -170,7 +154,7 @@ class ScalingAPI(ServiceHooks):
         return any(lo <= at < hi for lo, hi in getattr(group, "write_blips", []))
 
     # -- vertical scaling -------------------------------------------------------------------
-    @_operation("ModifyReplicationGroup")
+    @operation("ModifyReplicationGroup")
     def modify_replication_group(self, *, ReplicationGroupId, ApplyImmediately=False,
                                  CacheNodeType=None, **params) -> dict:
         """Change a group's node type online (vertical scaling).
@@ -261,7 +245,7 @@ class ScalingAPI(ServiceHooks):
             raise Refusal("ServerlessCacheNotFoundFault", f"Serverless cache {name} not found.")
         return cache
 
-    @_operation("CreateServerlessCache")
+    @operation("CreateServerlessCache")
     def create_serverless_cache(self, *, ServerlessCacheName, Engine, Description="",
                                 CacheUsageLimits=None, MajorEngineVersion=None,
                                 SecurityGroupIds=None, SubnetIds=None, Tags=None,
@@ -312,14 +296,14 @@ class ScalingAPI(ServiceHooks):
             return out
         mon.extra[cache.name] = extra
 
-    @_operation("DescribeServerlessCaches")
+    @operation("DescribeServerlessCaches")
     def describe_serverless_caches(self, *, ServerlessCacheName=None, MaxResults=None,
                                    NextToken=None) -> dict:
         if ServerlessCacheName is not None:
             return {"ServerlessCaches": [self._serverless(ServerlessCacheName).describe()]}
         return {"ServerlessCaches": [c.describe() for c in self._serverless_table().values()]}
 
-    @_operation("ModifyServerlessCache")
+    @operation("ModifyServerlessCache")
     def modify_serverless_cache(self, *, ServerlessCacheName, CacheUsageLimits=None,
                                 Description=None) -> dict:
         """Change the maximums / minimums (the cache re-reads them at once)."""
@@ -336,7 +320,7 @@ class ScalingAPI(ServiceHooks):
             cache.description = str(Description)
         return {"ServerlessCache": cache.describe()}
 
-    @_operation("DeleteServerlessCache")
+    @operation("DeleteServerlessCache")
     def delete_serverless_cache(self, *, ServerlessCacheName, FinalSnapshotName=None) -> dict:
         cache = self._serverless(ServerlessCacheName)
         cache.require_available("deletion")

@@ -23,13 +23,12 @@ so the refusal a client reads is the engine's own ``WRONGPASS`` / ``NOPERM``.
 """
 from __future__ import annotations
 
-import functools
 from typing import Dict, List
 
 from ..security.acl import RuleError, User, hash_password
 from ..security.iam import IamAuth, IamSigner
 from ..security.network import Client, Endpoint, Network, reach
-from .errors import ERROR_CODES, ClientError, Refusal
+from .errors import ERROR_CODES, Refusal, operation
 from .hooks import ServiceHooks
 
 # Fault codes of the ElastiCache service model used here (code -> HTTP status).
@@ -45,21 +44,6 @@ for _code, _status in (("UserNotFound", 404), ("UserAlreadyExists", 400),
 TOKEN_SPECIALS = set("!&#$^<>-")
 
 
-def operation_for(name: str):
-    """Like elasticache.operation (which imports this module): a Refusal
-    raised inside becomes a ClientError naming the API operation."""
-    def wrap(method):
-        @functools.wraps(method)
-        def call(self, *args, **kwargs):
-            if args:
-                raise TypeError(f"{method.__name__}() takes keyword arguments only, as boto3 does")
-            try:
-                return method(self, **kwargs)
-            except Refusal as refusal:
-                raise ClientError(refusal.code, refusal.message, name) from None
-        call.operation_name = name
-        return call
-    return wrap
 _PASSWORD_RULES = (">", "<", "#", "!")
 
 
@@ -157,7 +141,7 @@ class SecurityAPI(ServiceHooks):
         return users[user_id]
 
     # -- users ----------------------------------------------------------------
-    @operation_for("CreateUser")
+    @operation("CreateUser")
     def create_user(self, *, UserId, UserName, Engine, AccessString, Passwords=None,
                     NoPasswordRequired=None, AuthenticationMode=None, Tags=None) -> dict:
         """Create an RBAC user: an access string plus passwords (or none, or IAM)."""
@@ -190,7 +174,7 @@ class SecurityAPI(ServiceHooks):
         users[UserId] = user
         return user.describe()
 
-    @operation_for("DescribeUsers")
+    @operation("DescribeUsers")
     def describe_users(self, *, UserId=None, Engine=None, Filters=None, MaxRecords=None,
                        Marker=None) -> dict:
         users, _ = self._sec()
@@ -198,7 +182,7 @@ class SecurityAPI(ServiceHooks):
             return {"Users": [self._user(UserId).describe()]}
         return {"Users": [u.describe() for u in users.values()]}
 
-    @operation_for("ModifyUser")
+    @operation("ModifyUser")
     def modify_user(self, *, UserId, AccessString=None, AppendAccessString=None,
                     Passwords=None, NoPasswordRequired=None, AuthenticationMode=None) -> dict:
         user = self._user(UserId)
@@ -222,7 +206,7 @@ class SecurityAPI(ServiceHooks):
         self._reapply_users()
         return user.describe()
 
-    @operation_for("DeleteUser")
+    @operation("DeleteUser")
     def delete_user(self, *, UserId) -> dict:
         users, _ = self._sec()
         user = self._user(UserId)
@@ -235,7 +219,7 @@ class SecurityAPI(ServiceHooks):
         return user.describe()
 
     # -- user groups ----------------------------------------------------------
-    @operation_for("CreateUserGroup")
+    @operation("CreateUserGroup")
     def create_user_group(self, *, UserGroupId, Engine, UserIds=None, Tags=None) -> dict:
         _, groups = self._sec()
         if UserGroupId in groups:
@@ -264,13 +248,13 @@ class SecurityAPI(ServiceHooks):
             raise Refusal("UserGroupNotFound", f"User group {group_id} not found.")
         return groups[group_id]
 
-    @operation_for("DescribeUserGroups")
+    @operation("DescribeUserGroups")
     def describe_user_groups(self, *, UserGroupId=None, MaxRecords=None, Marker=None) -> dict:
         _, groups = self._sec()
         chosen = [self._user_group(UserGroupId)] if UserGroupId else list(groups.values())
         return {"UserGroups": [dict(g) for g in chosen]}
 
-    @operation_for("ModifyUserGroup")
+    @operation("ModifyUserGroup")
     def modify_user_group(self, *, UserGroupId, UserIdsToAdd=None, UserIdsToRemove=None) -> dict:
         group = self._user_group(UserGroupId)
         ids = [u for u in group["UserIds"] if u not in (UserIdsToRemove or [])]
@@ -285,7 +269,7 @@ class SecurityAPI(ServiceHooks):
         self._reapply_users()
         return dict(group)
 
-    @operation_for("DeleteUserGroup")
+    @operation("DeleteUserGroup")
     def delete_user_group(self, *, UserGroupId) -> dict:
         _, groups = self._sec()
         group = self._user_group(UserGroupId)
@@ -377,7 +361,7 @@ class SecurityAPI(ServiceHooks):
             if getattr(group, "security", None) and group.security["user_group"]:
                 self._apply_security(group)
 
-    @operation_for("ModifyReplicationGroup")
+    @operation("ModifyReplicationGroup")
     def modify_replication_group(self, *, ReplicationGroupId, AuthToken=None,
                                  AuthTokenUpdateStrategy=None, UserGroupIdsToAdd=None,
                                  UserGroupIdsToRemove=None, ApplyImmediately=False,
@@ -444,7 +428,7 @@ class SecurityAPI(ServiceHooks):
             self._subnet_groups = {}
         return self._network
 
-    @operation_for("CreateCacheSubnetGroup")
+    @operation("CreateCacheSubnetGroup")
     def create_cache_subnet_group(self, *, CacheSubnetGroupName, CacheSubnetGroupDescription,
                                   SubnetIds, Tags=None) -> dict:
         """A named set of subnets (of one VPC) to place nodes in."""

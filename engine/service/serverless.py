@@ -47,7 +47,6 @@ configured minimum nor above the maximum (or 15 M ECPU/s).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import random
 from collections import OrderedDict
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 from . import node_types, pricing
 
